@@ -1,0 +1,35 @@
+// The state shared by the command files: global options, the output, and the action the
+// parsed subcommand chose. Each cmd_*.cpp declares its options and calls one library flow.
+#pragma once
+
+#include "flows/context.h"
+#include "output.h"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace kunlun::cli {
+
+struct App {
+    SessionOptions session;
+    std::string output_name = "table";
+    Output out;
+    std::function<void()> action;
+    int exit_code = 0;  // an action that printed its result but must still exit non-zero
+
+    // Opens the store for a command, with warnings routed to stderr.
+    Context open() const;
+};
+
+void register_init(CLI::App& app, App& cli);
+void register_operator(CLI::App& app, App& cli);
+void register_fixtures(CLI::App& app, App& cli);
+void register_customer(CLI::App& app, App& cli);
+void register_audit(CLI::App& app, App& cli);
+void register_calendar(CLI::App& app, App& cli);
+void register_config(CLI::App& app, App& cli);
+
+}  // namespace kunlun::cli

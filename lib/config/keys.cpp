@@ -1,0 +1,97 @@
+#include "config/keys.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace kunlun {
+namespace {
+
+constexpr std::int64_t kMaxInt = std::numeric_limits<std::int32_t>::max();
+using S = Settings;
+
+// Kept in the order `config show` prints them: by section, then as the rulebook reads.
+const std::vector<KeySpec>& table() {
+    static const std::vector<KeySpec> keys = {
+        {"bank.name", &S::bank_name, 0, 0, {}, "the bank's name in messages and challenges"},
+        {"bank.sms_number", &S::bank_sms_number, 0, 0, {}, "the number result SMS come from"},
+        {"bank.timezone", &S::bank_timezone, 0, 0, {}, "IANA zone for business days and due times"},
+        {"store.busy_timeout_ms", &S::store_busy_timeout_ms, 0, 600000, {},
+         "wait this long for a store another process holds, then exit 75"},
+        {"store.connect_timeout_seconds", &S::store_connect_timeout_s, 1, 600, {},
+         "network store connect timeout, then exit 69"},
+        {"keys.file", &S::keys_file, 0, 0, {}, "master key file (default: STORE.key beside a SQLite store)"},
+        {"crypto.argon2.memory_kib", &S::argon2_memory_kib, 8, 4194304, {}, "Argon2id memory cost"},
+        {"crypto.argon2.time_cost", &S::argon2_time_cost, 1, 100, {}, "Argon2id passes"},
+        {"crypto.argon2.parallelism", &S::argon2_parallelism, 1, 64, {}, "Argon2id lanes"},
+        {"calendar.region", &S::calendar_region, 0, 0, {}, "region of the business calendar (CN, HK)"},
+        {"calendar.dir", &S::calendar_dir, 0, 0, {}, "directory of REGION-YEAR.toml calendars"},
+        {"calendar.missing_year", &S::calendar_missing_year, 0, 0, {"warn", "error"},
+         "a year without a calendar: weekends only with a warning, or an error"},
+        {"policy.login.profile", &S::login_profile, 0, 0, {"kunlun", "icbc"}, "login password rule"},
+        {"policy.login.max_failures", &S::login_max_failures, 1, 100, {}, "failures that lock the login"},
+        {"policy.login.history", &S::login_history, 0, 50, {}, "previous passwords that may not be reused"},
+        {"policy.login.temporary_length", &S::login_temp_length, 6, 8, {}, "branch temporary password digits"},
+        {"policy.txn.max_failures", &S::txn_max_failures, 1, 100, {}, "failures that lock an account's transactions"},
+        {"policy.otp.ttl_seconds", &S::otp_ttl_s, 30, 3600, {}, "one-time code validity"},
+        {"policy.otp.max_tries", &S::otp_max_tries, 1, 20, {}, "wrong tries before a code is void"},
+        {"policy.otp.resend_seconds", &S::otp_resend_s, 0, 3600, {}, "minimum spacing of two sends"},
+        {"policy.otp.daily_max", &S::otp_daily_max, 1, 1000, {}, "sends per customer, purpose and number a day"},
+        {"policy.review.expire_business_days", &S::review_expire_business_days, 1, 60, {},
+         "pending cases expire after this many business days"},
+        {"policy.review.materials_max_bytes", &S::materials_max_bytes, 1024, 1LL << 30, {},
+         "size cap of one material file"},
+        {"policy.phone_change.min_app_version", &S::phone_change_min_app_version, 0, 0, {},
+         "oldest app version trusted for a phone change"},
+        {"policy.phone_change.cooling_off_hours", &S::phone_change_cooling_off_h, 0, 720, {},
+         "high-risk operations refused this long after a phone change"},
+        {"policy.token.high_risk_delay_hours", &S::token_high_risk_delay_h, 0, 720, {},
+         "mobile-banking waits this long after enable/sync before high-risk use"},
+        {"policy.token.max_pin_failures", &S::token_max_pin_failures, 1, 100, {}, "wrong PINs that freeze the token"},
+        {"policy.token.freeze_hours", &S::token_freeze_h, 1, 720, {}, "length of a temporary freeze"},
+        {"policy.token.permanent_after", &S::token_permanent_after, 1, 100, {},
+         "temporary freezes within the window that make it permanent"},
+        {"policy.token.freeze_window_days", &S::token_freeze_window_days, 1, 3650, {}, "window for counting freezes"},
+        {"policy.token.challenge_ttl_seconds", &S::token_challenge_ttl_s, 30, 3600, {}, "ID-digit challenge validity"},
+        {"policy.eshield.challenge_ttl_seconds", &S::eshield_challenge_ttl_s, 30, 3600, {}, "signing challenge validity"},
+        {"policy.otp_device.hotp_window", &S::otp_device_hotp_window, 0, 1000, {}, "HOTP look-ahead"},
+        {"policy.otp_device.totp_steps", &S::otp_device_totp_steps, 0, 10, {}, "TOTP steps accepted either side"},
+        {"policy.otp_device.resync_window", &S::otp_device_resync_window, 1, 100000, {}, "HOTP resync look-ahead"},
+        {"batch.chunk_size", &S::batch_chunk_size, 1, 1000000, {}, "cases per batch transaction"},
+        {"batch.auto_approve", &S::batch_auto_approve, 0, 0, {}, "approve cases that pass every check"},
+        {"notify.sink", &S::notify_sink, 0, 0, {}, "file:PATH or exec:PROGRAM (empty: keep in the outbox)"},
+        {"notify.max_attempts", &S::notify_max_attempts, 1, 100, {}, "deliveries tried before a dead letter"},
+        {"notify.base_delay_seconds", &S::notify_base_delay_s, 0, 86400, {}, "first retry delay, doubled each time"},
+        {"notify.exec_timeout_seconds", &S::notify_exec_timeout_s, 1, 3600, {}, "exec sink time limit"},
+    };
+    return keys;
+}
+
+}  // namespace
+
+std::span<const KeySpec> config_keys() { return table(); }
+
+const KeySpec* find_config_key(std::string_view name) {
+    const auto& keys = table();
+    auto it = std::find_if(keys.begin(), keys.end(), [&](const KeySpec& k) { return k.name == name; });
+    return it == keys.end() ? nullptr : &*it;
+}
+
+std::string format_setting(const Settings& settings, const KeySpec& key) {
+    return std::visit(
+        [&](auto member) -> std::string {
+            const auto& value = settings.*member;
+            using T = std::decay_t<decltype(value)>;
+            if constexpr (std::is_same_v<T, bool>) {
+                return value ? "true" : "false";
+            } else if constexpr (std::is_same_v<T, std::string>) {
+                return fmt::format("\"{}\"", value);
+            } else {
+                return std::to_string(value);
+            }
+        },
+        key.member);
+}
+
+}  // namespace kunlun

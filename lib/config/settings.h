@@ -1,0 +1,82 @@
+// Every policy number of the rulebook (domain.md) and every operational knob, as one typed
+// struct. The defaults live here, once; config/keys.cpp declares each key's name, range and
+// help text against these members, and config/layers.cpp fills them from the TOML files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace kunlun {
+
+struct Settings {
+    // [bank]
+    std::string bank_name = "昆仑银行";
+    std::string bank_sms_number = "95379";       // result SMS "from 95379" (seed 000/001)
+    std::string bank_timezone = "Asia/Shanghai";  // due dates are end of day in this zone
+
+    // [store]
+    std::int64_t store_busy_timeout_ms = 5000;      // then exit 75 busy
+    std::int64_t store_connect_timeout_s = 5;      // network stores: then exit 69
+
+    // [keys]
+    std::string keys_file;  // empty: STORE.key beside a SQLite store
+
+    // [crypto.argon2] — OWASP's Argon2id minimum (m=19 MiB, t=2, p=1)
+    std::int64_t argon2_memory_kib = 19456;
+    std::int64_t argon2_time_cost = 2;
+    std::int64_t argon2_parallelism = 1;
+
+    // [calendar]
+    std::string calendar_region = "CN";       // the bank is a mainland bank
+    std::string calendar_dir;                 // empty: the calendars shipped with kunlunctl
+    std::string calendar_missing_year = "warn";  // warn | error
+
+    // [policy.login] (domain.md §2)
+    std::string login_profile = "kunlun";     // kunlun | icbc
+    std::int64_t login_max_failures = 5;
+    std::int64_t login_history = 5;
+    std::int64_t login_temp_length = 8;       // branch temporary password, 6-8 digits
+
+    // [policy.txn] (domain.md §3)
+    std::int64_t txn_max_failures = 6;
+
+    // [policy.otp] (domain.md §7)
+    std::int64_t otp_ttl_s = 300;
+    std::int64_t otp_max_tries = 5;
+    std::int64_t otp_resend_s = 60;
+    std::int64_t otp_daily_max = 10;
+
+    // [policy.review] (domain.md §6)
+    std::int64_t review_expire_business_days = 5;
+    std::int64_t materials_max_bytes = 10 * 1024 * 1024;
+
+    // [policy.phone_change] (domain.md §4)
+    std::string phone_change_min_app_version = "6.0.0";
+    std::int64_t phone_change_cooling_off_h = 24;
+
+    // [policy.token] (domain.md §5)
+    std::int64_t token_high_risk_delay_h = 6;
+    std::int64_t token_max_pin_failures = 6;
+    std::int64_t token_freeze_h = 24;
+    std::int64_t token_permanent_after = 3;
+    std::int64_t token_freeze_window_days = 90;
+    std::int64_t token_challenge_ttl_s = 300;
+
+    // [policy.eshield] and [policy.otp_device]
+    std::int64_t eshield_challenge_ttl_s = 300;
+    std::int64_t otp_device_hotp_window = 10;
+    std::int64_t otp_device_totp_steps = 1;
+    std::int64_t otp_device_resync_window = 100;
+
+    // [batch]
+    std::int64_t batch_chunk_size = 1000;
+    bool batch_auto_approve = false;
+
+    // [notify]
+    std::string notify_sink;  // file:PATH | exec:PROGRAM; empty: messages wait in the outbox
+    std::int64_t notify_max_attempts = 5;
+    std::int64_t notify_base_delay_s = 60;
+    std::int64_t notify_exec_timeout_s = 10;
+};
+
+}  // namespace kunlun

@@ -1,0 +1,87 @@
+#include "flows/init.h"
+
+#include "crypto/master_key.h"
+#include "error.h"
+#include "flows/session.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace kunlun {
+namespace {
+
+std::shared_ptr<const MasterKey> load_or_create_key(const std::filesystem::path& path, bool& created) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) return std::make_shared<MasterKey>(MasterKey::load(path));
+    try {
+        auto key = std::make_shared<MasterKey>(MasterKey::create(path));
+        created = true;
+        return key;
+    } catch (const Error& e) {
+        if (e.slug() != "key-exists") throw;  // another init created it a moment ago
+        return std::make_shared<MasterKey>(MasterKey::load(path));
+    }
+}
+
+}  // namespace
+
+InitReport init_store(const SessionOptions& options, bool testing) {
+    Config config = load_config(options);
+    BankZone zone(config.settings.bank_timezone);
+    Context ctx{std::move(config), std::move(zone), StoreLocator::resolve(options.store)};
+    auto overrides = session::read_overrides();
+    if (ctx.locator.kind == StoreLocator::Kind::postgresql) {
+        fail(Exit::unavailable, "store-unavailable",
+             "PostgreSQL stores are not supported by this build of kunlunctl yet; use a SQLite store");
+    }
+    ctx.store = std::make_unique<SqliteStore>(ctx.locator.path, SqliteStore::Mode::create_if_missing,
+                                              ctx.settings().store_busy_timeout_ms);
+    InitReport report;
+    report.store = ctx.locator.display();
+    report.key_file = session::key_file(ctx).string();
+
+    // A store whose first init did not finish (no key id recorded) is finished now.
+    bool fresh = ctx.store->schema_version() == 0 || !ctx.store->meta("key_id");
+    ctx.testing = fresh ? testing : ctx.store->meta("testing").value_or("0") == "1";
+    session::check_overrides(overrides, ctx.testing);
+    if (!fresh && testing && !ctx.testing) {
+        fail(Exit::refused, "override-refused",
+             "{} is a production store; it cannot become a test store (create a new one with `init --testing`)",
+             report.store);
+    }
+    ctx.master_key = fresh ? load_or_create_key(session::key_file(ctx), report.key_created)
+                           : std::make_shared<MasterKey>(MasterKey::load(session::key_file(ctx)));
+    ctx.real_now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    ctx.now = overrides.now.value_or(ctx.real_now);
+    ctx.operator_name = overrides.operator_name.value_or(session::os_operator_name());
+
+    if (!fresh) {
+        if (auto id = ctx.store->meta("key_id"); id && *id != ctx.master_key->key_id()) {
+            fail(Exit::config, "config", "the key file {} is not the key of the store {}", report.key_file, report.store);
+        }
+        session::attach_keys(ctx);
+        ctx.require_role({Role::admin}, "init");
+    }
+    report.migrated = ctx.store->migrate();
+    report.schema_version = ctx.store->latest_schema_version();
+    report.testing = ctx.testing;
+    if (fresh) session::attach_keys(ctx);
+
+    if (!fresh && report.migrated.empty()) return report;  // nothing to do, nothing written
+
+    Transaction tx(*ctx.store, Transaction::Kind::write);
+    nlohmann::json details = {{"schema_version", report.schema_version}, {"migrated", report.migrated}};
+    if (fresh) {
+        report.created = true;
+        report.admin = ctx.operator_name;
+        ctx.store->set_meta("key_id", ctx.master_key->key_id());
+        ctx.store->set_meta("testing", ctx.testing ? "1" : "0");
+        ctx.store->set_meta("created_at", std::to_string(ctx.real_now.time_since_epoch().count()));
+        ctx.store->put_operator({ctx.operator_name, {Role::admin}, ctx.now});
+        details["testing"] = ctx.testing;
+        details["admin"] = ctx.operator_name;
+    }
+    ctx.audit("init", "", "ok", details);
+    tx.commit();
+    return report;
+}
+
+}  // namespace kunlun

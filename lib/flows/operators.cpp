@@ -1,0 +1,72 @@
+#include "flows/operators.h"
+
+#include "error.h"
+#include "flows/roles.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace kunlun {
+
+void validate_operator_name(const std::string& name) {
+    bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-';
+    });
+    if (!ok) {
+        fail(Exit::data, "invalid-operator", "'{}' is not a valid operator name: use 1-64 letters, digits, '.', '_' or '-'",
+             name);
+    }
+}
+
+nlohmann::json operator_json(const Context& ctx, const OperatorRecord& op) {
+    return {{"name", op.name}, {"roles", role_names(op.roles)}, {"created_at", ctx.format_time(op.created_at)}};
+}
+
+nlohmann::json add_operator(Context& ctx, const std::string& name, const std::vector<std::string>& role_words) {
+    validate_operator_name(name);
+    std::vector<Role> roles;
+    for (const auto& word : role_words) {
+        auto role = parse_role(word);
+        if (!role) fail(Exit::usage, "usage", "unknown role '{}': use admin, operator, reviewer or auditor", word);
+        if (std::find(roles.begin(), roles.end(), *role) == roles.end()) roles.push_back(*role);
+    }
+    if (roles.empty()) fail(Exit::usage, "usage", "give at least one --role");
+    Transaction tx(*ctx.store, Transaction::Kind::write);
+    ctx.require_role({Role::admin}, "operator add");
+    auto existing = ctx.store->find_operator(name);
+    OperatorRecord record{name, roles, existing ? existing->created_at : ctx.now};
+    ctx.store->put_operator(record);
+    ctx.audit("operator add", "", "ok",
+              {{"operator", name}, {"roles", role_names(roles)},
+               {"previous_roles", existing ? nlohmann::json(role_names(existing->roles)) : nlohmann::json(nullptr)}});
+    tx.commit();
+    return operator_json(ctx, record);
+}
+
+nlohmann::json list_operators(Context& ctx) {
+    Transaction tx(*ctx.store, Transaction::Kind::read);
+    ctx.require_role({Role::admin}, "operator list");
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& op : ctx.store->list_operators()) out.push_back(operator_json(ctx, op));
+    return out;
+}
+
+nlohmann::json remove_operator(Context& ctx, const std::string& name) {
+    Transaction tx(*ctx.store, Transaction::Kind::write);
+    ctx.require_role({Role::admin}, "operator remove");
+    auto existing = ctx.store->find_operator(name);
+    if (!existing) fail(Exit::not_found, "not-found", "no operator '{}' (see `kunlunctl operator list`)", name);
+    if (has_role(*existing, Role::admin)) {
+        auto all = ctx.store->list_operators();
+        auto admins = std::count_if(all.begin(), all.end(), [](const OperatorRecord& o) { return has_role(o, Role::admin); });
+        if (admins <= 1) {
+            fail(Exit::refused, "last-admin", "'{}' is the last admin; add another admin before removing this one", name);
+        }
+    }
+    ctx.store->remove_operator(name);
+    ctx.audit("operator remove", "", "ok", {{"operator", name}, {"roles", role_names(existing->roles)}});
+    tx.commit();
+    return {{"removed", name}};
+}
+
+}  // namespace kunlun

@@ -1,0 +1,25 @@
+// How a Context comes to be: the shared steps of open_session() and `init`.
+#pragma once
+
+#include "flows/context.h"
+
+namespace kunlun::session {
+
+struct Overrides {
+    std::optional<Instant> now;                 // KUNLUNCTL_NOW
+    std::optional<std::string> operator_name;   // KUNLUNCTL_OPERATOR
+    [[nodiscard]] bool any() const { return now || operator_name; }
+};
+
+// Reads KUNLUNCTL_NOW / KUNLUNCTL_OPERATOR; a malformed KUNLUNCTL_NOW is exit 64.
+Overrides read_overrides();
+// Refuses overrides on a store that is not a test store (exit 77 `override-refused`).
+void check_overrides(const Overrides& overrides, bool testing);
+// The effective uid's user name (the identity is the OS account, never an env variable).
+std::string os_operator_name();
+// Derives the store's keys from the master key and attaches them.
+void attach_keys(Context& ctx);
+// The master key file for this store.
+std::filesystem::path key_file(const Context& ctx);
+
+}  // namespace kunlun::session

@@ -1,0 +1,334 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include "crypto/audit_chain.h"
+#include "crypto/field_cipher.h"
+#include "error.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_guard.h"
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+
+namespace kunlun {
+namespace {
+
+std::string roles_text(const std::vector<Role>& roles);
+std::vector<Role> roles_from(const std::string& text);
+
+}  // namespace
+
+[[noreturn]] void translate_sqlite_error(const SQLite::Exception& e, const std::filesystem::path& path) {
+    switch (e.getErrorCode() & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            fail(Exit::busy, "busy", "the store {} is held by another process; try again in a moment", path.string());
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+            fail(Exit::unavailable, "store-unavailable", "{} is not a kunlunctl store or is damaged ({})",
+                 path.string(), e.what());
+        case SQLITE_CANTOPEN:
+        case SQLITE_PERM:
+        case SQLITE_READONLY:
+        case SQLITE_AUTH:
+            fail(Exit::unavailable, "store-unavailable", "cannot open the store {} ({})", path.string(), e.what());
+        case SQLITE_IOERR:
+        case SQLITE_FULL:
+            fail(Exit::io, "io", "I/O error on the store {} ({})", path.string(), e.what());
+        default:
+            fail(Exit::internal, "internal", "store error on {}: {}", path.string(), e.what());
+    }
+}
+
+SqliteStore::SqliteStore(const std::filesystem::path& path, Mode mode, std::int64_t busy_timeout_ms) : path_(path) {
+    std::error_code ec;
+    if (mode == Mode::open_existing && !std::filesystem::exists(path, ec)) {
+        fail(Exit::unavailable, "store-unavailable", "no store at {}: create one with `kunlunctl init`", path.string());
+    }
+    if (mode == Mode::create_if_missing && path.has_parent_path()) {
+        std::filesystem::create_directories(path.parent_path(), ec);
+    }
+    guarded(path_, [&] {
+        int flags = SQLite::OPEN_READWRITE | (mode == Mode::create_if_missing ? SQLite::OPEN_CREATE : 0);
+        db_ = std::make_unique<SQLite::Database>(path.string(), flags, static_cast<int>(busy_timeout_ms));
+        // Reading the schema version first makes a file that is not a database fail here.
+        db_->exec("PRAGMA foreign_keys = ON");
+        std::string journal = db_->execAndGet("PRAGMA journal_mode = WAL").getString();
+        (void)journal;
+        // WAL + NORMAL: a killed process loses nothing committed; only an OS crash may lose
+        // the last transactions, never consistency.
+        db_->exec("PRAGMA synchronous = NORMAL");
+        return 0;
+    });
+}
+
+SQLite::Statement& SqliteStore::prepared(const char* sql) {
+    auto& slot = statements_[sql];
+    if (!slot) {
+        slot = std::make_unique<SQLite::Statement>(*db_, sql);
+    } else {
+        slot->reset();
+        slot->clearBindings();
+    }
+    return *slot;
+}
+
+std::int64_t SqliteStore::schema_version() {
+    return guarded(path_, [&] { return static_cast<std::int64_t>(db_->execAndGet("PRAGMA user_version").getInt64()); });
+}
+
+std::int64_t SqliteStore::latest_schema_version() const {
+    return static_cast<std::int64_t>(sqlite::migrations().size());
+}
+
+std::vector<std::int64_t> SqliteStore::migrate() {
+    return guarded(path_, [&] {
+        std::vector<std::int64_t> applied;
+        SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+        auto current = static_cast<std::int64_t>(db_->execAndGet("PRAGMA user_version").getInt64());
+        auto all = sqlite::migrations();
+        if (current > static_cast<std::int64_t>(all.size())) {
+            fail(Exit::unavailable, "store-unavailable",
+                 "the store {} has schema version {}, newer than this kunlunctl knows ({}): upgrade kunlunctl",
+                 path_.string(), current, all.size());
+        }
+        for (auto v = current; v < static_cast<std::int64_t>(all.size()); ++v) {
+            db_->exec(std::string(all[static_cast<std::size_t>(v)]));
+            applied.push_back(v + 1);
+        }
+        db_->exec(fmt::format("PRAGMA user_version = {}", all.size()));
+        tx.commit();
+        return applied;
+    });
+}
+
+std::optional<std::string> SqliteStore::meta(const std::string& key) {
+    return guarded(path_, [&]() -> std::optional<std::string> {
+        auto& q = prepared("SELECT value FROM meta WHERE key = ?");
+        q.bind(1, key);
+        if (!q.executeStep()) return std::nullopt;
+        return q.getColumn(0).getString();
+    });
+}
+
+void SqliteStore::set_meta(const std::string& key, const std::string& value) {
+    guarded(path_, [&] {
+        auto& q = prepared("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+        q.bind(1, key);
+        q.bind(2, value);
+        return q.exec();
+    });
+}
+
+void SqliteStore::attach_keys(StoreKeys keys) { keys_ = std::move(keys); }
+
+const StoreKeys& SqliteStore::keys() const {
+    if (!keys_) fail(Exit::internal, "internal", "store keys used before they were attached");
+    return *keys_;
+}
+
+std::vector<unsigned char> SqliteStore::seal(std::string_view column, std::string_view value) const {
+    return keys().cipher->seal(value, column);
+}
+
+std::string SqliteStore::open_field(std::string_view column, const SQLite::Column& blob) const {
+    const auto* data = static_cast<const unsigned char*>(blob.getBlob());
+    return keys().cipher->open(std::span(data, static_cast<std::size_t>(blob.getBytes())), column);
+}
+
+std::vector<unsigned char> SqliteStore::index_of(std::string_view column, std::string_view value) const {
+    auto idx = keys().index->of(column, value);
+    return {idx.begin(), idx.end()};
+}
+
+void SqliteStore::begin_write() {
+    guarded(path_, [&] { return db_->exec("BEGIN IMMEDIATE"); });
+}
+void SqliteStore::begin_read() {
+    guarded(path_, [&] { return db_->exec("BEGIN DEFERRED"); });
+}
+void SqliteStore::commit() {
+    guarded(path_, [&] { return db_->exec("COMMIT"); });
+}
+void SqliteStore::rollback() noexcept {
+    try {
+        if (!db_->getHandle() || sqlite3_get_autocommit(db_->getHandle()) != 0) return;
+        db_->exec("ROLLBACK");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing more to undo
+    }
+}
+
+// --- operators ---
+
+namespace {
+
+std::string roles_text(const std::vector<Role>& roles) {
+    std::string out;
+    for (Role r : roles) {
+        if (!out.empty()) out += ',';
+        switch (r) {
+            case Role::admin: out += "admin"; break;
+            case Role::operator_: out += "operator"; break;
+            case Role::reviewer: out += "reviewer"; break;
+            case Role::auditor: out += "auditor"; break;
+        }
+    }
+    return out;
+}
+
+std::vector<Role> roles_from(const std::string& text) {
+    std::vector<Role> roles;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        auto end = text.find(',', start);
+        auto word = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (word == "admin") roles.push_back(Role::admin);
+        else if (word == "operator") roles.push_back(Role::operator_);
+        else if (word == "reviewer") roles.push_back(Role::reviewer);
+        else if (word == "auditor") roles.push_back(Role::auditor);
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return roles;
+}
+
+}  // namespace
+
+std::optional<OperatorRecord> SqliteStore::find_operator(const std::string& name) {
+    return guarded(path_, [&]() -> std::optional<OperatorRecord> {
+        auto& q = prepared("SELECT name, roles, created_at FROM operators WHERE name = ?");
+        q.bind(1, name);
+        if (!q.executeStep()) return std::nullopt;
+        return OperatorRecord{q.getColumn(0).getString(), roles_from(q.getColumn(1).getString()),
+                              Instant(std::chrono::seconds(q.getColumn(2).getInt64()))};
+    });
+}
+
+std::vector<OperatorRecord> SqliteStore::list_operators() {
+    return guarded(path_, [&] {
+        std::vector<OperatorRecord> out;
+        auto& q = prepared("SELECT name, roles, created_at FROM operators ORDER BY name");
+        while (q.executeStep()) {
+            out.push_back({q.getColumn(0).getString(), roles_from(q.getColumn(1).getString()),
+                           Instant(std::chrono::seconds(q.getColumn(2).getInt64()))});
+        }
+        return out;
+    });
+}
+
+void SqliteStore::put_operator(const OperatorRecord& record) {
+    guarded(path_, [&] {
+        auto& q = prepared(
+            "INSERT INTO operators (name, roles, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET roles = excluded.roles");
+        q.bind(1, record.name);
+        q.bind(2, roles_text(record.roles));
+        q.bind(3, static_cast<std::int64_t>(record.created_at.time_since_epoch().count()));
+        return q.exec();
+    });
+}
+
+bool SqliteStore::remove_operator(const std::string& name) {
+    return guarded(path_, [&] {
+        auto& q = prepared("DELETE FROM operators WHERE name = ?");
+        q.bind(1, name);
+        return q.exec() > 0;
+    });
+}
+
+// --- audit ---
+
+AuditHead SqliteStore::audit_head() {
+    return guarded(path_, [&] {
+        AuditHead head;
+        auto& q = prepared("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1");
+        if (q.executeStep()) {
+            head.seq = q.getColumn(0).getInt64();
+            const auto* p = static_cast<const unsigned char*>(q.getColumn(1).getBlob());
+            head.mac.assign(p, p + q.getColumn(1).getBytes());
+        }
+        return head;
+    });
+}
+
+AuditEntry SqliteStore::append_audit(const AuditDraft& draft) {
+    // Called inside the command's write transaction, which holds SQLite's write lock: the
+    // head read here is still the head when the entry is inserted.
+    AuditHead head = audit_head();
+    AuditEntry entry;
+    static_cast<AuditDraft&>(entry) = draft;
+    entry.seq = head.seq + 1;
+    entry.mac = audit_mac(keys().audit_mac_key, head.mac, entry);
+    guarded(path_, [&] {
+        auto& q = prepared(
+            "INSERT INTO audit (seq, at_real, at_effective, operator, command, customer, outcome, details, mac) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        q.bind(1, static_cast<std::int64_t>(entry.seq));
+        q.bind(2, static_cast<std::int64_t>(entry.at_real.time_since_epoch().count()));
+        q.bind(3, static_cast<std::int64_t>(entry.at_effective.time_since_epoch().count()));
+        q.bind(4, entry.operator_name);
+        q.bind(5, entry.command);
+        q.bind(6, entry.customer);
+        q.bind(7, entry.outcome);
+        q.bind(8, entry.details);
+        q.bind(9, entry.mac.data(), static_cast<int>(entry.mac.size()));
+        return q.exec();
+    });
+    return entry;
+}
+
+void SqliteStore::for_each_audit(const std::optional<std::string>& customer,
+                                 const std::function<bool(const AuditEntry&)>& visit) {
+    guarded(path_, [&] {
+        const char* sql = customer
+            ? "SELECT seq, at_real, at_effective, operator, command, customer, outcome, details, mac "
+              "FROM audit WHERE customer = ? ORDER BY seq"
+            : "SELECT seq, at_real, at_effective, operator, command, customer, outcome, details, mac "
+              "FROM audit ORDER BY seq";
+        SQLite::Statement q(*db_, sql);  // not cached: a stream may nest other queries
+        if (customer) q.bind(1, *customer);
+        while (q.executeStep()) {
+            AuditEntry e;
+            e.seq = q.getColumn(0).getInt64();
+            e.at_real = Instant(std::chrono::seconds(q.getColumn(1).getInt64()));
+            e.at_effective = Instant(std::chrono::seconds(q.getColumn(2).getInt64()));
+            e.operator_name = q.getColumn(3).getString();
+            e.command = q.getColumn(4).getString();
+            e.customer = q.getColumn(5).getString();
+            e.outcome = q.getColumn(6).getString();
+            e.details = q.getColumn(7).getString();
+            const auto* p = static_cast<const unsigned char*>(q.getColumn(8).getBlob());
+            e.mac.assign(p, p + q.getColumn(8).getBytes());
+            if (!visit(e)) break;
+        }
+        return 0;
+    });
+}
+
+// --- calendars ---
+
+void SqliteStore::put_calendar(const CalendarRecord& record) {
+    guarded(path_, [&] {
+        auto& q = prepared(
+            "INSERT INTO calendars (region, year, body) VALUES (?, ?, ?) "
+            "ON CONFLICT (region, year) DO UPDATE SET body = excluded.body");
+        q.bind(1, record.region);
+        q.bind(2, static_cast<std::int64_t>(record.year));
+        q.bind(3, record.body);
+        return q.exec();
+    });
+}
+
+std::vector<CalendarRecord> SqliteStore::calendars(const std::string& region) {
+    return guarded(path_, [&] {
+        std::vector<CalendarRecord> out;
+        auto& q = prepared("SELECT region, year, body FROM calendars WHERE region = ? ORDER BY year");
+        q.bind(1, region);
+        while (q.executeStep()) {
+            out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64(), q.getColumn(2).getString()});
+        }
+        return out;
+    });
+}
+
+}  // namespace kunlun

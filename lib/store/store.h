@@ -1,0 +1,110 @@
+// The storage interface. Flows see only this: records in, records out, one transaction per
+// command. All SQL lives in the backends (store/sqlite/, later store/postgres/).
+#pragma once
+
+#include "store/records.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kunlun {
+
+class FieldCipher;
+class BlindIndex;
+
+// The keys a store needs, derived from the master key (crypto/master_key.h), which is never
+// stored in the store itself.
+struct StoreKeys {
+    std::shared_ptr<const FieldCipher> cipher;     // PII at rest
+    std::shared_ptr<const BlindIndex> index;       // lookups without decrypting
+    std::vector<unsigned char> audit_mac_key;      // the audit chain
+    std::string key_id;                            // recorded at init, checked at open
+};
+
+struct StoreInfo {
+    std::int64_t schema_version = 0;
+    bool testing = false;
+    std::string key_id;
+};
+
+struct AuditHead {
+    std::int64_t seq = 0;               // 0: empty chain
+    std::vector<unsigned char> mac;     // MAC of the last entry (empty for an empty chain)
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // --- schema and meta ---
+    [[nodiscard]] virtual std::int64_t schema_version() = 0;
+    [[nodiscard]] virtual std::int64_t latest_schema_version() const = 0;
+    // Brings the schema to the latest version; returns the versions applied (none: up to date).
+    virtual std::vector<std::int64_t> migrate() = 0;
+    [[nodiscard]] virtual std::optional<std::string> meta(const std::string& key) = 0;
+    virtual void set_meta(const std::string& key, const std::string& value) = 0;
+    // Called once keys are known; refuses a key file that is not the store's.
+    virtual void attach_keys(StoreKeys keys) = 0;
+
+    // --- transactions: a write transaction takes the store's write lock at once ---
+    virtual void begin_write() = 0;
+    virtual void begin_read() = 0;
+    virtual void commit() = 0;
+    virtual void rollback() noexcept = 0;
+
+    // --- operators ---
+    virtual std::optional<OperatorRecord> find_operator(const std::string& name) = 0;
+    virtual std::vector<OperatorRecord> list_operators() = 0;
+    virtual void put_operator(const OperatorRecord& record) = 0;
+    virtual bool remove_operator(const std::string& name) = 0;
+
+    // --- customers ---
+    virtual std::optional<CustomerRecord> find_customer(const std::string& id) = 0;
+    virtual bool customer_exists(const std::string& id) = 0;
+    virtual std::optional<std::string> customer_with_phone(const std::string& e164) = 0;
+    virtual std::optional<std::string> customer_with_account(const std::string& number) = 0;
+    // Streams every customer in id order (full records); the callback returns false to stop.
+    virtual void for_each_customer(const std::function<bool(const CustomerRecord&)>& visit) = 0;
+    virtual void insert_customer(const CustomerRecord& record) = 0;
+    virtual std::vector<std::string> login_history(const std::string& customer_id) = 0;
+    virtual void set_login_history(const std::string& customer_id, const std::vector<std::string>& hashes) = 0;
+
+    // --- audit ---
+    virtual AuditEntry append_audit(const AuditDraft& draft) = 0;
+    virtual AuditHead audit_head() = 0;
+    // Streams entries in sequence order, optionally only those about one customer.
+    virtual void for_each_audit(const std::optional<std::string>& customer,
+                                const std::function<bool(const AuditEntry&)>& visit) = 0;
+
+    // --- calendars loaded by an administrator ---
+    virtual void put_calendar(const CalendarRecord& record) = 0;
+    virtual std::vector<CalendarRecord> calendars(const std::string& region) = 0;
+};
+
+// A write or read transaction that rolls back unless committed (exception safety: a command
+// that throws changes nothing).
+class Transaction {
+public:
+    enum class Kind { read, write };
+    Transaction(Store& store, Kind kind) : store_(store) {
+        kind == Kind::write ? store_.begin_write() : store_.begin_read();
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction() {
+        if (open_) store_.rollback();
+    }
+    void commit() {
+        store_.commit();
+        open_ = false;
+    }
+
+private:
+    Store& store_;
+    bool open_ = true;
+};
+
+}  // namespace kunlun
