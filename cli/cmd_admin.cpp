@@ -4,6 +4,8 @@
 #include "flows/init.h"
 #include "flows/operators.h"
 
+#include <fmt/ranges.h>
+
 namespace kunlun::cli {
 
 void register_init(CLI::App& app, App& cli) {
