@@ -31,5 +31,9 @@ void register_customer(CLI::App& app, App& cli);
 void register_audit(CLI::App& app, App& cli);
 void register_calendar(CLI::App& app, App& cli);
 void register_config(CLI::App& app, App& cli);
+void register_otp(CLI::App& app, App& cli);
+void register_verify(CLI::App& app, App& cli);
+void register_resets(CLI::App& app, App& cli);
+void register_notify(CLI::App& app, App& cli);
 
 }  // namespace kunlun::cli

@@ -52,6 +52,10 @@ int run(int argc, char** argv) {
     register_audit(app, cli);
     register_calendar(app, cli);
     register_config(app, cli);
+    register_otp(app, cli);
+    register_verify(app, cli);
+    register_resets(app, cli);
+    register_notify(app, cli);
 
     try {
         app.parse(argc, argv);

@@ -38,6 +38,13 @@ private:
     std::string slug_;
 };
 
+// A refusal whose side effects so far must persist: failure counters, a spent code. The
+// command's transaction commits them (with the refusal's audit entry) before it propagates.
+class KeptRefusal : public Error {
+public:
+    using Error::Error;
+};
+
 // Throws an Error with a message formatted by fmt.
 template <typename... Args>
 [[noreturn]] void fail(Exit exit, std::string slug, fmt::format_string<Args...> format, Args&&... args) {

@@ -64,6 +64,10 @@ const std::vector<KeySpec>& table() {
         {"notify.max_attempts", &S::notify_max_attempts, 1, 100, {}, "deliveries tried before a dead letter"},
         {"notify.base_delay_seconds", &S::notify_base_delay_s, 0, 86400, {}, "first retry delay, doubled each time"},
         {"notify.exec_timeout_seconds", &S::notify_exec_timeout_s, 1, 3600, {}, "exec sink time limit"},
+        {"notify.templates.otp", &S::tpl_otp, 0, 0, {}, "one-time code SMS ({code}, {minutes})"},
+        {"notify.templates.login_password_changed", &S::tpl_login_changed, 0, 0, {}, "login password reset SMS"},
+        {"notify.templates.txn_password_changed", &S::tpl_txn_changed, 0, 0, {}, "transaction password changed SMS ({account})"},
+        {"notify.templates.case_submitted", &S::tpl_case_submitted, 0, 0, {}, "review case received SMS ({kind_name}, {due})"},
     };
     return keys;
 }

@@ -77,6 +77,13 @@ struct Settings {
     std::int64_t notify_max_attempts = 5;
     std::int64_t notify_base_delay_s = 60;
     std::int64_t notify_exec_timeout_s = 10;
+
+    // [notify.templates] — SMS texts, in the customer's words like the seeds'. {placeholders}
+    // are filled from the message's params plus {bank} and {sms_number}.
+    std::string tpl_otp = "【{bank}】您的验证码为{code}，{minutes}分钟内有效，请勿告诉他人。";
+    std::string tpl_login_changed = "【{bank}】您的登录密码已重置成功。如非本人操作，请致电{sms_number}。";
+    std::string tpl_txn_changed = "【{bank}】您尾号{account}账户的交易密码已修改成功。如非本人操作，请致电{sms_number}。";
+    std::string tpl_case_submitted = "【{bank}】您的{kind_name}申请已受理，我们将于{due}前以短信通知审核结果。";
 };
 
 }  // namespace kunlun

@@ -1,6 +1,7 @@
 #include "flows/calendar.h"
 
 #include "config/calendar_file.h"
+#include "config/data_dir.h"
 #include "error.h"
 #include "rules/rfc3339.h"
 
@@ -13,13 +14,7 @@ namespace kunlun {
 
 std::filesystem::path calendar_directory(const Context& ctx) {
     if (!ctx.settings().calendar_dir.empty()) return ctx.settings().calendar_dir;
-    std::error_code ec;
-    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        auto beside = exe.parent_path().parent_path() / "share" / "kunlunctl" / "calendars";
-        if (std::filesystem::is_directory(beside, ec)) return beside;
-    }
-    return std::filesystem::path(KUNLUN_INSTALL_DATADIR) / "calendars";
+    return shipped_data_dir() / "calendars";
 }
 
 BusinessCalendar business_calendar(Context& ctx) {

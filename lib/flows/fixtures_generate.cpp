@@ -1,12 +1,17 @@
 // fixtures generate: a large, deterministic store for tests and benchmarks. The same seed
 // gives the same customers (names, valid resident IDs, unique phones, Luhn-valid accounts).
 // Argon2id is slow on purpose, so each distinct generated secret is hashed once and reused.
+// "The same customers" includes their hashes: the salts come from the seed, so two stores
+// generated with one seed dump byte for byte the same (these are synthetic, published test
+// passwords; real secrets always get hash_secret's random salt).
+#include "crypto/digest.h"
 #include "crypto/password_hash.h"
 #include "crypto/secret.h"
 #include "error.h"
 #include "flows/fixtures.h"
 #include "rules/identity.h"
 
+#include <argon2.h>
 #include <fmt/format.h>
 
 #include <array>
@@ -27,6 +32,23 @@ constexpr std::array<std::string_view, 4> kLoginPasswords = {"Kunlun2026!", "Spr
                                                              "Maple&River42"};
 constexpr std::array<std::string_view, 4> kTxnPasswords = {"739182", "502847", "861390", "274615"};
 constexpr std::array<std::string_view, 6> kMobilePrefixes = {"138", "139", "150", "186", "177", "199"};
+
+// An Argon2id PHC string of a generated password with a salt derived from the seed.
+std::string seeded_hash(std::string_view password, std::uint64_t seed, std::string_view purpose, const Argon2Cost& cost) {
+    constexpr std::size_t kSaltSize = 16;
+    constexpr std::size_t kTagSize = 32;
+    auto digest = sha256(fmt::format("kunlunctl fixtures generate/{}/{}/{}", seed, purpose, password));
+    std::string encoded(argon2_encodedlen(cost.time_cost, cost.memory_kib, cost.parallelism, kSaltSize, kTagSize, Argon2_id),
+                        '\0');
+    int status = argon2id_hash_encoded(cost.time_cost, cost.memory_kib, cost.parallelism, password.data(), password.size(),
+                                       digest.data(), kSaltSize, kTagSize, encoded.data(), encoded.size());
+    if (status != ARGON2_OK) {
+        fail(Exit::config, "config", "Argon2id hashing failed with crypto.argon2.* m={} KiB, t={}, p={}: {}", cost.memory_kib,
+             cost.time_cost, cost.parallelism, argon2_error_message(status));
+    }
+    encoded.resize(encoded.find('\0'));
+    return encoded;
+}
 
 // A bijection on [0, 10^8) so phone numbers are unique and look scattered.
 std::uint64_t scatter(std::uint64_t i, std::uint64_t seed) {
@@ -71,8 +93,8 @@ nlohmann::json generate_fixtures(Context& ctx, const GenerateOptions& options) {
         fail(Exit::data, "invalid-fixture", "the store already has generated customers (C0000001): generate into a new store");
     }
     std::vector<std::string> login_hashes, txn_hashes;
-    for (auto p : kLoginPasswords) login_hashes.push_back(hash_secret(Secret(std::string(p)), ctx.argon2_cost()));
-    for (auto p : kTxnPasswords) txn_hashes.push_back(hash_secret(Secret(std::string(p)), ctx.argon2_cost()));
+    for (auto p : kLoginPasswords) login_hashes.push_back(seeded_hash(p, options.seed, "login", ctx.argon2_cost()));
+    for (auto p : kTxnPasswords) txn_hashes.push_back(seeded_hash(p, options.seed, "txn", ctx.argon2_cost()));
 
     std::mt19937_64 rng(options.seed);
     for (std::int64_t i = 0; i < options.customers; ++i) {

@@ -14,6 +14,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -332,9 +333,16 @@ bool same_customer(const FixtureCustomer& f, const CustomerRecord& s) {
             return false;
         }
     }
-    for (std::size_t i = 0; i < c.devices.size(); ++i) {
-        const auto& a = c.devices[i];
-        const auto& b = s.devices[i];
+    // The store returns devices in id order; a fixture may list them in any order.
+    auto by_id = [](std::vector<DeviceRecord> devices) {
+        std::sort(devices.begin(), devices.end(), [](const DeviceRecord& x, const DeviceRecord& y) { return x.id < y.id; });
+        return devices;
+    };
+    const auto fixture_devices = by_id(c.devices);
+    const auto stored_devices = by_id(s.devices);
+    for (std::size_t i = 0; i < fixture_devices.size(); ++i) {
+        const auto& a = fixture_devices[i];
+        const auto& b = stored_devices[i];
         if (a.id != b.id || a.apps != b.apps || a.encrypted != b.encrypted || a.app_version != b.app_version ||
             a.rooted != b.rooted) {
             return false;

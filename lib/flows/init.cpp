@@ -32,6 +32,10 @@ InitReport init_store(const SessionOptions& options, bool testing) {
         fail(Exit::unavailable, "store-unavailable",
              "PostgreSQL stores are not supported by this build of kunlunctl yet; use a SQLite store");
     }
+    // A refused first init must leave nothing behind: check the overrides before the store
+    // file is created (a new store is a test store exactly when --testing is given).
+    std::error_code exists_ec;
+    if (!std::filesystem::exists(ctx.locator.path, exists_ec)) session::check_overrides(overrides, testing);
     ctx.store = std::make_unique<SqliteStore>(ctx.locator.path, SqliteStore::Mode::create_if_missing,
                                               ctx.settings().store_busy_timeout_ms);
     InitReport report;

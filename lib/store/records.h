@@ -90,6 +90,80 @@ struct AuditEntry : AuditDraft {
     std::vector<unsigned char> mac;
 };
 
+// A one-time code: only a keyed hash of the code is stored (domain.md §7).
+struct OtpRecord {
+    std::int64_t id = 0;
+    std::string customer_id;
+    std::string purpose;                   // reset-login | reset-txn | change-phone | token
+    std::vector<unsigned char> destination_idx;  // blind index of the phone it went to
+    std::vector<unsigned char> code_mac;
+    Instant created_at{};
+    Instant expires_at{};
+    std::int64_t wrong_tries = 0;
+    std::string state = "active";          // active | used | exhausted | superseded
+};
+
+struct OtpSendStats {
+    std::int64_t sends_since = 0;          // sends since the start of the bank's day
+    std::optional<Instant> last_sent_at;
+};
+
+// A message waiting in, or delivered from, the outbox. `params` and `text` are what may be
+// stored: a one-time code is redacted here and only the sink ever sees it.
+struct OutboxMessage {
+    std::int64_t id = 0;
+    std::string customer_id;
+    std::string to;              // E.164, encrypted at rest
+    std::string template_name;
+    std::string params;          // JSON object
+    std::string text;
+    Instant created_at{};
+    std::string state = "pending";  // pending | sent | dead
+    std::int64_t attempts = 0;
+    Instant next_attempt_at{};
+    std::string last_error;
+    std::optional<Instant> sent_at;
+};
+
+struct MaterialRecord {
+    std::string role;    // id-front | id-back | handheld
+    std::string sha256;  // of the content, also its file name in the materials directory
+    std::string media;   // image/jpeg | image/png
+    std::int64_t size = 0;
+};
+
+struct CaseRecord {
+    std::string id;
+    std::string kind;              // reset-login | reset-txn | change-phone
+    std::string customer_id;
+    std::string account;           // reset-txn: the account number (canonical), else empty
+    std::string state = "pending";
+    Instant submitted_at{};
+    std::string submitted_by;
+    Instant due_at{};
+    Instant expires_at{};
+    std::string face_result;       // pass | failed-over-limit
+    std::string face_ref;
+    std::string contact_phone;     // reset-login: where the result SMS goes
+    std::string staged_hash;       // the new password's hash, installed on approval
+    std::vector<unsigned char> staged_secret_enc;  // sealed under the staged-secret key, case id as AD
+    std::string staged_phone;      // change-phone: the new reserved phone
+    std::string checks = "{}";     // JSON: automated check results
+    std::optional<Instant> decided_at;
+    std::string decided_by;
+    bool decision_auto = false;
+    std::string reason;
+    std::string note;
+    std::vector<MaterialRecord> materials;
+};
+
+struct CaseFilter {
+    std::optional<std::string> state;
+    std::optional<std::string> kind;
+    std::optional<Instant> overdue_at;  // pending and due before this time
+    std::optional<std::string> customer_id;
+};
+
 struct CalendarRecord {
     std::string region;
     std::int64_t year = 0;

@@ -72,6 +72,36 @@ public:
     virtual std::vector<std::string> login_history(const std::string& customer_id) = 0;
     virtual void set_login_history(const std::string& customer_id, const std::vector<std::string>& hashes) = 0;
 
+    virtual void update_login(const std::string& customer_id, const LoginCredential& login) = 0;
+    virtual void update_account_txn(const std::string& number, const AccountRecord& account) = 0;
+
+    // --- one-time codes ---
+    virtual std::int64_t insert_otp(const OtpRecord& otp) = 0;
+    virtual std::optional<OtpRecord> latest_otp(const std::string& customer_id, const std::string& purpose,
+                                                const std::vector<unsigned char>& destination_idx) = 0;
+    virtual void update_otp(std::int64_t id, std::int64_t wrong_tries, const std::string& state) = 0;
+    virtual void supersede_otps(const std::string& customer_id, const std::string& purpose,
+                                const std::vector<unsigned char>& destination_idx) = 0;
+    virtual OtpSendStats otp_sends(const std::string& customer_id, const std::string& purpose,
+                                   const std::vector<unsigned char>& destination_idx, Instant since) = 0;
+    // The blind index of a phone number, as otps.destination_idx stores it.
+    virtual std::vector<unsigned char> phone_index(const std::string& e164) = 0;
+
+    // --- outbox ---
+    virtual std::int64_t enqueue(const OutboxMessage& message) = 0;
+    virtual void update_outbox(const OutboxMessage& message) = 0;
+    // Streams messages in id order: a state filter, and only those due at `due_by` if given.
+    virtual void for_each_outbox(const std::optional<std::string>& state, const std::optional<Instant>& due_by,
+                                 const std::function<bool(const OutboxMessage&)>& visit) = 0;
+
+    // --- review cases ---
+    virtual void insert_case(const CaseRecord& record) = 0;
+    virtual std::optional<CaseRecord> find_case(const std::string& id) = 0;
+    virtual std::vector<std::string> pending_cases_of(const std::string& customer_id, const std::string& kind) = 0;
+    // Writes state, decision fields and checks; wipes the staged secret when the case leaves pending.
+    virtual void update_case(const CaseRecord& record) = 0;
+    virtual void for_each_case(const CaseFilter& filter, const std::function<bool(const CaseRecord&)>& visit) = 0;
+
     // --- audit ---
     virtual AuditEntry append_audit(const AuditDraft& draft) = 0;
     virtual AuditHead audit_head() = 0;
@@ -99,6 +129,10 @@ public:
     }
     void commit() {
         store_.commit();
+        open_ = false;
+    }
+    void rollback() noexcept {
+        if (open_) store_.rollback();
         open_ = false;
     }
 

@@ -105,7 +105,75 @@ CREATE TABLE calendars (
 ) STRICT;
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// v2: one-time codes, the outbox, review cases and their materials (domain.md §6, §7).
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE otps (
+  id              INTEGER PRIMARY KEY,
+  customer_id     TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+  purpose         TEXT NOT NULL,
+  destination_idx BLOB NOT NULL,
+  code_mac        BLOB NOT NULL,
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER NOT NULL,
+  wrong_tries     INTEGER NOT NULL DEFAULT 0,
+  state           TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'used', 'exhausted', 'superseded'))
+) STRICT;
+CREATE INDEX otps_by_key ON otps (customer_id, purpose, destination_idx, created_at);
+
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  customer_id     TEXT NOT NULL,
+  to_enc          BLOB NOT NULL,
+  template        TEXT NOT NULL,
+  params          TEXT NOT NULL,
+  text            TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error      TEXT NOT NULL DEFAULT '',
+  sent_at         INTEGER
+) STRICT;
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);
+
+CREATE TABLE cases (
+  id                TEXT PRIMARY KEY,
+  kind              TEXT NOT NULL CHECK (kind IN ('reset-login', 'reset-txn', 'change-phone')),
+  customer_id       TEXT NOT NULL,
+  account_idx       BLOB,
+  account_enc       BLOB,
+  state             TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected', 'withdrawn', 'expired')),
+  submitted_at      INTEGER NOT NULL,
+  submitted_by      TEXT NOT NULL,
+  due_at            INTEGER NOT NULL,
+  expires_at        INTEGER NOT NULL,
+  face_result       TEXT NOT NULL,
+  face_ref          TEXT NOT NULL,
+  contact_phone_enc BLOB,
+  staged_hash       TEXT,
+  staged_secret_enc BLOB,
+  staged_phone_enc  BLOB,
+  checks            TEXT NOT NULL DEFAULT '{}',
+  decided_at        INTEGER,
+  decided_by        TEXT,
+  decision_auto     INTEGER NOT NULL DEFAULT 0,
+  reason            TEXT,
+  note              TEXT
+) STRICT;
+CREATE INDEX cases_by_state_due ON cases (state, due_at);
+CREATE INDEX cases_by_customer ON cases (customer_id, kind, state);
+
+CREATE TABLE case_materials (
+  case_id TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+  role    TEXT NOT NULL,
+  sha256  TEXT NOT NULL,
+  media   TEXT NOT NULL,
+  size    INTEGER NOT NULL,
+  PRIMARY KEY (case_id, role)
+) STRICT;
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 }  // namespace
 

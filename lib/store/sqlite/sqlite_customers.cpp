@@ -12,19 +12,6 @@ constexpr const char* kCustomerColumns =
     "id, name, id_type, id_number_enc, phone_enc, status, login_hash, login_failures, login_locked_at, "
     "login_locked_reason, login_must_change, created_at";
 
-std::optional<Instant> optional_time(const SQLite::Column& c) {
-    if (c.isNull()) return std::nullopt;
-    return Instant(std::chrono::seconds(c.getInt64()));
-}
-
-void bind_optional_time(SQLite::Statement& q, int index, const std::optional<Instant>& t) {
-    if (t) {
-        q.bind(index, static_cast<std::int64_t>(t->time_since_epoch().count()));
-    } else {
-        q.bind(index);
-    }
-}
-
 std::string join_apps(const std::vector<std::string>& apps) {
     std::string out;
     for (const auto& a : apps) {
@@ -47,6 +34,59 @@ std::vector<std::string> split_apps(const std::string& text) {
 }
 
 }  // namespace
+
+std::optional<Instant> optional_time(const SQLite::Column& c) {
+    if (c.isNull()) return std::nullopt;
+    return Instant(std::chrono::seconds(c.getInt64()));
+}
+
+void bind_optional_time(SQLite::Statement& q, int index, const std::optional<Instant>& t) {
+    if (t) {
+        q.bind(index, static_cast<std::int64_t>(t->time_since_epoch().count()));
+    } else {
+        q.bind(index);
+    }
+}
+
+void bind_blob(SQLite::Statement& q, int index, const std::vector<unsigned char>& bytes) {
+    if (bytes.empty()) {
+        q.bind(index);
+    } else {
+        q.bind(index, bytes.data(), static_cast<int>(bytes.size()));
+    }
+}
+
+std::vector<unsigned char> blob_of(const SQLite::Column& c) {
+    if (c.isNull()) return {};
+    const auto* p = static_cast<const unsigned char*>(c.getBlob());
+    return {p, p + c.getBytes()};
+}
+
+void SqliteStore::update_login(const std::string& customer_id, const LoginCredential& login) {
+    guarded(path_, [&] {
+        auto& q = prepared(
+            "UPDATE customers SET login_hash = ?, login_failures = ?, login_locked_at = ?, login_locked_reason = ?, "
+            "login_must_change = ? WHERE id = ?");
+        q.bind(1, login.hash);
+        q.bind(2, static_cast<std::int64_t>(login.failures));
+        bind_optional_time(q, 3, login.locked_at);
+        q.bind(4, login.locked_reason);
+        q.bind(5, login.must_change ? 1 : 0);
+        q.bind(6, customer_id);
+        return q.exec();
+    });
+}
+
+void SqliteStore::update_account_txn(const std::string& number, const AccountRecord& a) {
+    guarded(path_, [&] {
+        auto& q = prepared("UPDATE accounts SET txn_hash = ?, txn_failures = ?, txn_locked_at = ? WHERE number_idx = ?");
+        q.bind(1, a.txn_hash);
+        q.bind(2, static_cast<std::int64_t>(a.txn_failures));
+        bind_optional_time(q, 3, a.txn_locked_at);
+        bind_blob(q, 4, index_of("accounts.number", number));
+        return q.exec();
+    });
+}
 
 CustomerRecord SqliteStore::read_customer_row(SQLite::Statement& q) {
     CustomerRecord c;

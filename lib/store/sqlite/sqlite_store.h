@@ -12,6 +12,14 @@
 
 namespace kunlun {
 
+// Helpers shared by the backend's files.
+std::optional<Instant> optional_time(const SQLite::Column& c);
+void bind_optional_time(SQLite::Statement& q, int index, const std::optional<Instant>& t);
+void bind_blob(SQLite::Statement& q, int index, const std::vector<unsigned char>& bytes);
+std::vector<unsigned char> blob_of(const SQLite::Column& c);
+inline std::int64_t seconds_of(Instant t) { return t.time_since_epoch().count(); }
+inline Instant instant_of(std::int64_t s) { return Instant(std::chrono::seconds(s)); }
+
 class SqliteStore final : public Store {
 public:
     enum class Mode { open_existing, create_if_missing };
@@ -43,6 +51,30 @@ public:
     std::vector<std::string> login_history(const std::string& customer_id) override;
     void set_login_history(const std::string& customer_id, const std::vector<std::string>& hashes) override;
 
+    void update_login(const std::string& customer_id, const LoginCredential& login) override;
+    void update_account_txn(const std::string& number, const AccountRecord& account) override;
+
+    std::int64_t insert_otp(const OtpRecord& otp) override;
+    std::optional<OtpRecord> latest_otp(const std::string& customer_id, const std::string& purpose,
+                                        const std::vector<unsigned char>& destination_idx) override;
+    void update_otp(std::int64_t id, std::int64_t wrong_tries, const std::string& state) override;
+    void supersede_otps(const std::string& customer_id, const std::string& purpose,
+                        const std::vector<unsigned char>& destination_idx) override;
+    OtpSendStats otp_sends(const std::string& customer_id, const std::string& purpose,
+                           const std::vector<unsigned char>& destination_idx, Instant since) override;
+    std::vector<unsigned char> phone_index(const std::string& e164) override;
+
+    std::int64_t enqueue(const OutboxMessage& message) override;
+    void update_outbox(const OutboxMessage& message) override;
+    void for_each_outbox(const std::optional<std::string>& state, const std::optional<Instant>& due_by,
+                         const std::function<bool(const OutboxMessage&)>& visit) override;
+
+    void insert_case(const CaseRecord& record) override;
+    std::optional<CaseRecord> find_case(const std::string& id) override;
+    std::vector<std::string> pending_cases_of(const std::string& customer_id, const std::string& kind) override;
+    void update_case(const CaseRecord& record) override;
+    void for_each_case(const CaseFilter& filter, const std::function<bool(const CaseRecord&)>& visit) override;
+
     AuditEntry append_audit(const AuditDraft& draft) override;
     AuditHead audit_head() override;
     void for_each_audit(const std::optional<std::string>& customer,
@@ -58,6 +90,8 @@ private:
     std::string open_field(std::string_view column, const SQLite::Column& blob) const;
     std::vector<unsigned char> index_of(std::string_view column, std::string_view value) const;
     CustomerRecord read_customer_row(SQLite::Statement& row);
+    CaseRecord read_case_row(SQLite::Statement& row);
+    OutboxMessage read_outbox_row(SQLite::Statement& row);
     void load_customer_children(CustomerRecord& customer);
 
     std::filesystem::path path_;

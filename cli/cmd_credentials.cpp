@@ -1,0 +1,157 @@
+// otp send, login verify, txn verify, reset-login, reset-txn, notify list|dispatch.
+#include "app.h"
+#include "error.h"
+#include "flows/credentials.h"
+#include "flows/otp.h"
+#include "notify/outbox.h"
+#include "secrets.h"
+
+namespace kunlun::cli {
+
+void register_otp(CLI::App& app, App& cli) {
+    auto* group = app.add_subcommand("otp", "one-time SMS codes (operator)");
+    group->require_subcommand(1);
+    auto* send = group->add_subcommand("send", "send a 6-digit code to the reserved phone (or --to)");
+    struct Opts { std::string customer, purpose; std::optional<std::string> to; };
+    auto o = std::make_shared<Opts>();
+    send->add_option("--customer", o->customer, "customer id")->required();
+    send->add_option("--purpose", o->purpose, "reset-login, reset-txn, change-phone or token")->required();
+    send->add_option("--to", o->to, "a contact phone (reset-login) or the new phone (change-phone)");
+    send->callback([&cli, o] {
+        cli.action = [&cli, o] {
+            Context ctx = cli.open();
+            auto j = send_otp(ctx, o->customer, o->purpose, o->to);
+            cli.out.message(fmt::format("code sent to {}, valid until {}", j["to"].get<std::string>(),
+                                        j["expires_at"].get<std::string>()), j);
+        };
+    });
+}
+
+void register_verify(CLI::App& app, App& cli) {
+    auto* login = app.add_subcommand("login", "the login password (operator)");
+    login->require_subcommand(1);
+    auto* lverify = login->add_subcommand("verify", "check a login password; counts failures");
+    struct Opts { std::string customer, account; bool stdin_flag = false; };
+    auto lo = std::make_shared<Opts>();
+    lverify->add_option("--customer", lo->customer, "customer id")->required();
+    lverify->add_flag("--password-stdin", lo->stdin_flag, "read the password from standard input");
+    lverify->callback([&cli, lo] {
+        cli.action = [&cli, lo] {
+            Context ctx = cli.open();
+            SecretReader reader(lo->stdin_flag, "--password-stdin");
+            Secret pw = reader.read("login password");
+            auto j = verify_login(ctx, lo->customer, pw);
+            cli.out.message(j["must_change"].get<bool>() ? "password correct; it must be changed now" : "password correct", j);
+        };
+    });
+
+    auto* txn = app.add_subcommand("txn", "the transaction password (operator)");
+    txn->require_subcommand(1);
+    auto* tverify = txn->add_subcommand("verify", "check an account's transaction password; counts failures");
+    auto to = std::make_shared<Opts>();
+    tverify->add_option("--customer", to->customer, "customer id")->required();
+    tverify->add_option("--account", to->account, "account number")->required();
+    tverify->add_flag("--password-stdin", to->stdin_flag, "read the password from standard input");
+    tverify->callback([&cli, to] {
+        cli.action = [&cli, to] {
+            Context ctx = cli.open();
+            SecretReader reader(to->stdin_flag, "--password-stdin");
+            Secret pw = reader.read("transaction password");
+            cli.out.message("password correct", verify_txn(ctx, to->customer, to->account, pw));
+        };
+    });
+}
+
+void register_resets(CLI::App& app, App& cli) {
+    auto* rl = app.add_subcommand("reset-login", "reset a forgotten login password (operator)");
+    struct Opts {
+        std::string customer, id_number, name, phone, otp, account;
+        std::optional<std::string> id_type;
+        bool at_branch = false, stdin_flag = false, modify = false;
+    };
+    auto o = std::make_shared<Opts>();
+    rl->add_option("--customer", o->customer, "customer id")->required();
+    rl->add_option("--id-type", o->id_type, "resident-id, hkid or passport (default: the registered type)");
+    rl->add_option("--id-number", o->id_number, "the ID number on the document")->required();
+    rl->add_option("--name", o->name, "the name on the document")->required();
+    rl->add_option("--phone", o->phone, "the reserved phone, as the customer states it");
+    rl->add_option("--otp", o->otp, "the code sent with `otp send --purpose reset-login`");
+    rl->add_flag("--at-branch", o->at_branch, "identity checked in person: issue a temporary password");
+    rl->add_flag("--password-stdin", o->stdin_flag, "read the new password and its confirmation from standard input");
+    rl->callback([&cli, o] {
+        cli.action = [&cli, o] {
+            IdentityClaim claim{o->id_type, o->id_number, o->name};
+            if (o->at_branch) {
+                Context ctx = cli.open();
+                auto j = reset_login_at_branch(ctx, o->customer, claim);
+                cli.out.message(fmt::format("temporary password (shown once, must be changed at next login): {}",
+                                            j["temporary_password"].get<std::string>()), j);
+                return;
+            }
+            if (o->phone.empty() || o->otp.empty()) {
+                fail(Exit::usage, "usage", "give --phone and --otp (reserved phone), or --at-branch");
+            }
+            Context ctx = cli.open();
+            SecretReader reader(o->stdin_flag, "--password-stdin");
+            NewSecret pw{reader.read("new login password"), reader.read("new login password again")};
+            auto j = reset_login_with_phone(ctx, o->customer, claim, o->phone, o->otp, pw);
+            cli.out.message("login password reset: effective now", j);
+        };
+    });
+
+    auto* rt = app.add_subcommand("reset-txn", "modify or reset a transaction password (operator)");
+    auto t = std::make_shared<Opts>();
+    rt->add_option("--customer", t->customer, "customer id")->required();
+    rt->add_option("--account", t->account, "account number")->required();
+    rt->add_flag("--modify", t->modify, "old password known: old, new, confirm on stdin");
+    rt->add_option("--otp", t->otp, "the code sent with `otp send --purpose reset-txn`");
+    rt->add_flag("--password-stdin", t->stdin_flag, "read passwords from standard input, one per line");
+    rt->callback([&cli, t] {
+        cli.action = [&cli, t] {
+            if (!t->modify) fail(Exit::usage, "usage", "give --modify (the review paths come with review cases)");
+            if (t->otp.empty()) fail(Exit::usage, "usage", "--modify needs --otp");
+            Context ctx = cli.open();
+            SecretReader reader(t->stdin_flag, "--password-stdin");
+            Secret old = reader.read("current transaction password");
+            NewSecret pw{reader.read("new transaction password"), reader.read("new transaction password again")};
+            cli.out.message("transaction password changed: effective now",
+                            modify_txn_password(ctx, t->customer, t->account, t->otp, old, pw));
+        };
+    });
+}
+
+void register_notify(CLI::App& app, App& cli) {
+    auto* group = app.add_subcommand("notify", "the outbox of SMS messages (operator, admin)");
+    group->require_subcommand(1);
+    auto* list = group->add_subcommand("list", "messages in the outbox");
+    auto state = std::make_shared<std::optional<std::string>>();
+    list->add_option("--state", *state, "pending, sent or dead")->check(CLI::IsMember({"pending", "sent", "dead"}));
+    list->callback([&cli, state] {
+        cli.action = [&cli, state] {
+            Context ctx = cli.open();
+            Transaction tx(*ctx.store, Transaction::Kind::read);
+            ctx.require_role({Role::operator_, Role::admin}, "notify list");
+            nlohmann::json rows = nlohmann::json::array();
+            ctx.store->for_each_outbox(*state, std::nullopt, [&](const OutboxMessage& m) {
+                rows.push_back(outbox_row(ctx, m));
+                return true;
+            });
+            cli.out.list(rows, {"id", "customer", "to", "template", "state", "attempts", "created_at"});
+        };
+    });
+    auto* dispatch = group->add_subcommand("dispatch", "deliver every message that is due");
+    dispatch->callback([&cli] {
+        cli.action = [&cli] {
+            Context ctx = cli.open();
+            {
+                Transaction tx(*ctx.store, Transaction::Kind::read);
+                ctx.require_role({Role::operator_, Role::admin}, "notify dispatch");
+            }
+            auto j = dispatch_outbox(ctx);
+            cli.out.message(fmt::format("sent {}, retrying {}, dead {}", j["sent"].get<std::int64_t>(),
+                                        j["retrying"].get<std::int64_t>(), j["dead"].get<std::int64_t>()), j);
+        };
+    });
+}
+
+}  // namespace kunlun::cli

@@ -1,0 +1,44 @@
+// The login and transaction passwords (domain.md §2, §3): verification with lockout, the
+// rules a new one must pass, and the resets that take effect at once.
+#pragma once
+
+#include "crypto/secret.h"
+#include "flows/context.h"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+
+namespace kunlun {
+
+struct IdentityClaim {
+    std::optional<std::string> id_type;  // default: the customer's registered type
+    std::string id_number;
+    std::string name;
+};
+
+// Identity = ID type + number + name; a mismatch is exit 77 `identity-mismatch`.
+void check_identity(const CustomerRecord& customer, const IdentityClaim& claim, std::chrono::year_month_day today);
+
+// A new password entered twice: 65 `confirmation-mismatch` if they differ.
+void check_confirmation(const Secret& value, const Secret& confirmation);
+
+// Refuses (65 `weak-password`, naming the rule) a login password against the rule in force,
+// the customer's personal data, the common-password list and the last N passwords.
+void check_new_login_password(Context& ctx, const CustomerRecord& customer, const Secret& password);
+void check_new_txn_password(Context& ctx, const CustomerRecord& customer, const Secret& password);
+
+nlohmann::json verify_login(Context& ctx, const std::string& customer_id, const Secret& password);
+nlohmann::json verify_txn(Context& ctx, const std::string& customer_id, const std::string& account, const Secret& password);
+
+struct NewSecret {
+    Secret value;
+    Secret confirmation;
+};
+
+nlohmann::json reset_login_with_phone(Context& ctx, const std::string& customer_id, const IdentityClaim& claim,
+                                      const std::string& phone, const std::string& otp, const NewSecret& password);
+nlohmann::json reset_login_at_branch(Context& ctx, const std::string& customer_id, const IdentityClaim& claim);
+nlohmann::json modify_txn_password(Context& ctx, const std::string& customer_id, const std::string& account,
+                                   const std::string& otp, const Secret& old_password, const NewSecret& password);
+
+}  // namespace kunlun

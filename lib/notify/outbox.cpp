@@ -1,0 +1,128 @@
+#include "notify/outbox.h"
+
+#include "error.h"
+#include "notify/sink.h"
+#include "rules/identity.h"
+
+namespace kunlun {
+namespace {
+
+const std::string& template_text(const Settings& s, const std::string& name) {
+    if (name == "otp") return s.tpl_otp;
+    if (name == "login_password_changed") return s.tpl_login_changed;
+    if (name == "txn_password_changed") return s.tpl_txn_changed;
+    if (name == "case_submitted") return s.tpl_case_submitted;
+    fail(Exit::internal, "internal", "no message template '{}'", name);
+}
+
+nlohmann::json sink_message(const Context& ctx, const std::string& to, const std::string& template_name,
+                            const nlohmann::json& params, const std::string& text) {
+    return {{"to", to}, {"template", template_name}, {"params", params}, {"text", text},
+            {"at", ctx.format_time(ctx.now)}};
+}
+
+OutboxMessage stored_message(Context& ctx, const Notification& n) {
+    nlohmann::json stored = n.params;
+    if (!n.secret_param.empty() && stored.contains(n.secret_param)) stored[n.secret_param] = "******";
+    OutboxMessage m;
+    m.customer_id = n.customer_id;
+    m.to = n.to;
+    m.template_name = n.template_name;
+    m.params = stored.dump();
+    m.text = render_template(ctx.settings(), n.template_name, stored);
+    m.created_at = ctx.now;
+    m.next_attempt_at = ctx.now;
+    return m;
+}
+
+}  // namespace
+
+std::string render_template(const Settings& settings, const std::string& name, const nlohmann::json& params) {
+    std::string text = template_text(settings, name);
+    nlohmann::json all = params;
+    all["bank"] = settings.bank_name;
+    all["sms_number"] = settings.bank_sms_number;
+    for (const auto& [key, value] : all.items()) {
+        std::string placeholder = "{" + key + "}";
+        std::string replacement = value.is_string() ? value.get<std::string>() : value.dump();
+        for (auto pos = text.find(placeholder); pos != std::string::npos; pos = text.find(placeholder, pos + replacement.size())) {
+            text.replace(pos, placeholder.size(), replacement);
+        }
+    }
+    return text;
+}
+
+std::int64_t enqueue_notification(Context& ctx, const Notification& n) {
+    return ctx.store->enqueue(stored_message(ctx, n));
+}
+
+void deliver_now(Context& ctx, const Notification& n) {
+    OutboxMessage m = stored_message(ctx, n);
+    auto sink = make_sink(ctx.settings().notify_sink, std::chrono::seconds(ctx.settings().notify_exec_timeout_s));
+    if (!sink) {
+        fail(Exit::config, "config", "one-time codes need an SMS sink: set `[notify] sink` (file:PATH or exec:PROGRAM)");
+    }
+    sink->deliver(sink_message(ctx, n.to, n.template_name, n.params,
+                               render_template(ctx.settings(), n.template_name, n.params)));
+    m.state = "sent";
+    m.attempts = 1;
+    m.sent_at = ctx.now;
+    ctx.store->enqueue(m);
+}
+
+nlohmann::json outbox_row(const Context& ctx, const OutboxMessage& m) {
+    return {{"id", m.id},
+            {"customer", m.customer_id},
+            {"to", mask_phone(m.to)},
+            {"template", m.template_name},
+            {"state", m.state},
+            {"attempts", m.attempts},
+            {"created_at", ctx.format_time(m.created_at)},
+            {"next_attempt_at", m.state == "pending" ? nlohmann::json(ctx.format_time(m.next_attempt_at)) : nlohmann::json(nullptr)},
+            {"sent_at", m.sent_at ? nlohmann::json(ctx.format_time(*m.sent_at)) : nlohmann::json(nullptr)},
+            {"last_error", m.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.last_error)}};
+}
+
+nlohmann::json dispatch_outbox(Context& ctx) {
+    auto sink = make_sink(ctx.settings().notify_sink, std::chrono::seconds(ctx.settings().notify_exec_timeout_s));
+    if (!sink) fail(Exit::config, "config", "no SMS sink configured: set `[notify] sink` (file:PATH or exec:PROGRAM)");
+    std::int64_t sent = 0, failed = 0, dead = 0;
+    // Read the due ids first, then deliver each in its own transaction: a message is marked
+    // sent only after the sink took it (at least once), and a kill loses nothing.
+    std::vector<OutboxMessage> due;
+    {
+        Transaction tx(*ctx.store, Transaction::Kind::read);
+        ctx.store->for_each_outbox(std::string("pending"), ctx.now, [&](const OutboxMessage& m) {
+            due.push_back(m);
+            return due.size() < 10000;
+        });
+    }
+    for (auto m : due) {
+        try {
+            nlohmann::json params = nlohmann::json::parse(m.params, nullptr, false);
+            sink->deliver(sink_message(ctx, m.to, m.template_name, params.is_discarded() ? nlohmann::json::object() : params, m.text));
+            m.state = "sent";
+            m.sent_at = ctx.now;
+            ++m.attempts;
+            m.last_error.clear();
+            ++sent;
+        } catch (const Error& e) {
+            ++m.attempts;
+            m.last_error = e.what();
+            if (m.attempts >= ctx.settings().notify_max_attempts) {
+                m.state = "dead";
+                ++dead;
+            } else {
+                auto delay = ctx.settings().notify_base_delay_s << (m.attempts - 1);
+                m.next_attempt_at = ctx.now + std::chrono::seconds(delay);
+                ++failed;
+            }
+        }
+        Transaction tx(*ctx.store, Transaction::Kind::write);
+        ctx.store->update_outbox(m);
+        tx.commit();
+    }
+    return {{"sent", sent}, {"retrying", failed}, {"dead", dead}};
+}
+
+}  // namespace kunlun

@@ -1,0 +1,149 @@
+// Review cases and their materials. The staged secret stays sealed (the flow seals it under
+// its own key with the case id as associated data); it is wiped when the case leaves pending.
+#include "crypto/field_cipher.h"
+#include "store/sqlite/sqlite_guard.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace kunlun {
+namespace {
+
+constexpr const char* kCaseColumns =
+    "id, kind, customer_id, account_enc, state, submitted_at, submitted_by, due_at, expires_at, face_result, face_ref, "
+    "contact_phone_enc, staged_hash, staged_secret_enc, staged_phone_enc, checks, decided_at, decided_by, "
+    "decision_auto, reason, note";
+
+std::string text_or_empty(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
+
+}  // namespace
+
+CaseRecord SqliteStore::read_case_row(SQLite::Statement& q) {
+    CaseRecord c;
+    c.id = q.getColumn(0).getString();
+    c.kind = q.getColumn(1).getString();
+    c.customer_id = q.getColumn(2).getString();
+    if (!q.getColumn(3).isNull()) c.account = open_field("cases.account", q.getColumn(3));
+    c.state = q.getColumn(4).getString();
+    c.submitted_at = instant_of(q.getColumn(5).getInt64());
+    c.submitted_by = q.getColumn(6).getString();
+    c.due_at = instant_of(q.getColumn(7).getInt64());
+    c.expires_at = instant_of(q.getColumn(8).getInt64());
+    c.face_result = q.getColumn(9).getString();
+    c.face_ref = q.getColumn(10).getString();
+    if (!q.getColumn(11).isNull()) c.contact_phone = open_field("cases.contact_phone", q.getColumn(11));
+    c.staged_hash = text_or_empty(q.getColumn(12));
+    c.staged_secret_enc = blob_of(q.getColumn(13));
+    if (!q.getColumn(14).isNull()) c.staged_phone = open_field("cases.staged_phone", q.getColumn(14));
+    c.checks = q.getColumn(15).getString();
+    c.decided_at = optional_time(q.getColumn(16));
+    c.decided_by = text_or_empty(q.getColumn(17));
+    c.decision_auto = q.getColumn(18).getInt() != 0;
+    c.reason = text_or_empty(q.getColumn(19));
+    c.note = text_or_empty(q.getColumn(20));
+    return c;
+}
+
+void SqliteStore::insert_case(const CaseRecord& c) {
+    guarded(path_, [&] {
+        auto& q = prepared(
+            "INSERT INTO cases (id, kind, customer_id, account_idx, account_enc, state, submitted_at, submitted_by, due_at, "
+            "expires_at, face_result, face_ref, contact_phone_enc, staged_hash, staged_secret_enc, staged_phone_enc, checks) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        q.bind(1, c.id);
+        q.bind(2, c.kind);
+        q.bind(3, c.customer_id);
+        bind_blob(q, 4, c.account.empty() ? std::vector<unsigned char>{} : index_of("accounts.number", c.account));
+        bind_blob(q, 5, c.account.empty() ? std::vector<unsigned char>{} : seal("cases.account", c.account));
+        q.bind(6, c.state);
+        q.bind(7, seconds_of(c.submitted_at));
+        q.bind(8, c.submitted_by);
+        q.bind(9, seconds_of(c.due_at));
+        q.bind(10, seconds_of(c.expires_at));
+        q.bind(11, c.face_result);
+        q.bind(12, c.face_ref);
+        bind_blob(q, 13, c.contact_phone.empty() ? std::vector<unsigned char>{} : seal("cases.contact_phone", c.contact_phone));
+        if (c.staged_hash.empty()) q.bind(14); else q.bind(14, c.staged_hash);
+        bind_blob(q, 15, c.staged_secret_enc);
+        bind_blob(q, 16, c.staged_phone.empty() ? std::vector<unsigned char>{} : seal("cases.staged_phone", c.staged_phone));
+        q.bind(17, c.checks);
+        q.exec();
+        for (const auto& m : c.materials) {
+            auto& qm = prepared("INSERT INTO case_materials (case_id, role, sha256, media, size) VALUES (?, ?, ?, ?, ?)");
+            qm.bind(1, c.id);
+            qm.bind(2, m.role);
+            qm.bind(3, m.sha256);
+            qm.bind(4, m.media);
+            qm.bind(5, static_cast<std::int64_t>(m.size));
+            qm.exec();
+        }
+        return 0;
+    });
+}
+
+std::optional<CaseRecord> SqliteStore::find_case(const std::string& id) {
+    return guarded(path_, [&]() -> std::optional<CaseRecord> {
+        static const std::string sql = std::string("SELECT ") + kCaseColumns + " FROM cases WHERE id = ?";
+        auto& q = prepared(sql.c_str());
+        q.bind(1, id);
+        if (!q.executeStep()) return std::nullopt;
+        CaseRecord c = read_case_row(q);
+        q.reset();
+        auto& qm = prepared("SELECT role, sha256, media, size FROM case_materials WHERE case_id = ? ORDER BY role");
+        qm.bind(1, id);
+        while (qm.executeStep()) {
+            c.materials.push_back({qm.getColumn(0).getString(), qm.getColumn(1).getString(), qm.getColumn(2).getString(),
+                                   qm.getColumn(3).getInt64()});
+        }
+        return c;
+    });
+}
+
+std::vector<std::string> SqliteStore::pending_cases_of(const std::string& customer_id, const std::string& kind) {
+    return guarded(path_, [&] {
+        std::vector<std::string> ids;
+        auto& q = prepared("SELECT id FROM cases WHERE customer_id = ? AND kind = ? AND state = 'pending' ORDER BY id");
+        q.bind(1, customer_id);
+        q.bind(2, kind);
+        while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
+        return ids;
+    });
+}
+
+void SqliteStore::update_case(const CaseRecord& c) {
+    guarded(path_, [&] {
+        // Leaving pending wipes the staged secret's sealed copy (domain.md §6).
+        auto& q = prepared(
+            "UPDATE cases SET state = ?1, checks = ?2, decided_at = ?3, decided_by = ?4, decision_auto = ?5, reason = ?6, "
+            "note = ?7, staged_secret_enc = CASE WHEN ?1 = 'pending' THEN staged_secret_enc ELSE NULL END WHERE id = ?8");
+        q.bind(1, c.state);
+        q.bind(2, c.checks);
+        bind_optional_time(q, 3, c.decided_at);
+        if (c.decided_by.empty()) q.bind(4); else q.bind(4, c.decided_by);
+        q.bind(5, c.decision_auto ? 1 : 0);
+        if (c.reason.empty()) q.bind(6); else q.bind(6, c.reason);
+        if (c.note.empty()) q.bind(7); else q.bind(7, c.note);
+        q.bind(8, c.id);
+        return q.exec();
+    });
+}
+
+void SqliteStore::for_each_case(const CaseFilter& f, const std::function<bool(const CaseRecord&)>& visit) {
+    guarded(path_, [&] {
+        std::string sql = std::string("SELECT ") + kCaseColumns + " FROM cases WHERE 1 = 1";
+        if (f.state) sql += " AND state = :state";
+        if (f.kind) sql += " AND kind = :kind";
+        if (f.customer_id) sql += " AND customer_id = :customer";
+        if (f.overdue_at) sql += " AND state = 'pending' AND due_at < :overdue";
+        sql += " ORDER BY submitted_at, id";
+        SQLite::Statement q(*db_, sql);
+        if (f.state) q.bind(":state", *f.state);
+        if (f.kind) q.bind(":kind", *f.kind);
+        if (f.customer_id) q.bind(":customer", *f.customer_id);
+        if (f.overdue_at) q.bind(":overdue", seconds_of(*f.overdue_at));
+        while (q.executeStep()) {
+            if (!visit(read_case_row(q))) break;
+        }
+        return 0;
+    });
+}
+
+}  // namespace kunlun

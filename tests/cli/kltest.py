@@ -1,0 +1,342 @@
+"""Shared helpers for the end-to-end tests: a throwaway workspace per test, the real binary run
+with a clean environment, assertions on exit codes, error slugs and JSON, and a tiny runner.
+
+A test file defines functions `test_NAME(k)`; the runner gives each one a fresh `Workspace`
+(a temp dir with its own config, store path and SMS sink) and removes it afterwards:
+
+    import kltest
+    def test_something(k):
+        k.init()
+        r = k.run("customer", "show", "C1", json=True)
+        kltest.expect_error(r, 67, "not-found")
+    if __name__ == "__main__":
+        kltest.main(globals())
+
+Run as `python3 FILE PATH/TO/kunlunctl`. Python 3.11 standard library only.
+"""
+import difflib
+import inspect
+import json as jsonlib
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+BINARY = None  # set by main() from sys.argv[1]
+
+# The cli.md fixture example, with the demo's other operators and customers around it.
+EXAMPLE_FIXTURE = '''\
+[[operator]]
+name = "alice"
+roles = ["operator"]
+
+[[operator]]
+name = "bob"
+roles = ["reviewer"]
+
+[[operator]]
+name = "carol"
+roles = ["auditor"]
+
+[[customer]]
+id = "C000001"
+name = "张伟"
+id_type = "resident-id"
+id_number = "11010519491231002X"
+phone = "+8613800001152"
+login_password = "Kunlun2026!"
+
+  [[customer.account]]
+  number = "6222020200000000014"
+  class = "I"
+  txn_password = "739182"
+
+  [[customer.device]]
+  id = "D1"
+  apps = ["mobile-banking", "invest"]
+  encrypted = true
+  app_version = "6.2.5"
+  rooted = false
+
+  [customer.otp_device]
+  type = "totp"
+  secret_base32 = "JBSWY3DPEHPK3PXP"
+
+[[customer]]
+id = "C000003"
+name = "陳大文"
+id_type = "hkid"
+id_number = "A123456(3)"
+phone = "+85291234567"
+login_password = "Harbor-Lights7"
+
+  [[customer.account]]
+  number = "6222020200000000030"
+  class = "II"
+  txn_password = "274615"
+'''
+
+# Plaintext PII of EXAMPLE_FIXTURE that must never reach stdout of a read command.
+EXAMPLE_PII = ["13800001152", "11010519491231002X", "6222020200000000014", "91234567",
+               "A1234563", "6222020200000000030", "JBSWY3DPEHPK3PXP"]
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def fail(message):
+    raise TestFailure(message)
+
+
+class Result:
+    """One run of the binary: code, stdout, stderr and the parsed JSON (with -o json)."""
+
+    def __init__(self, args, code, out, err, parsed):
+        self.args, self.code, self.out, self.err, self.json = args, code, out, err, parsed
+
+    def __iter__(self):
+        return iter((self.code, self.out, self.err, self.json))
+
+    def describe(self):
+        return (f"kunlunctl {' '.join(self.args)}\n  exit {self.code}\n  stdout: {self.out[:1500]!r}\n"
+                f"  stderr: {self.err[:1500]!r}")
+
+
+class Workspace:
+    """A temp directory with a store path, a config file and an SMS sink, all inside it."""
+
+    def __init__(self, root=None, name="ws"):
+        self._own = root is None
+        self.dir = tempfile.mkdtemp(prefix="kltest-") if root is None else os.path.join(root, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.store = os.path.join(self.dir, "store.db")
+        self.key = self.store + ".key"
+        self.sink = os.path.join(self.dir, "sms.jsonl")
+        self.config = os.path.join(self.dir, "config.toml")
+        self.xdg = os.path.join(self.dir, "xdg")
+        self.write_config("")
+        self._children = []
+
+    # --- files ---
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def write(self, name, text):
+        p = self.path(name)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(text)
+        return p
+
+    def write_config(self, extra):
+        """The config file: the file sink, then `extra` (more TOML tables)."""
+        return self.write("config.toml", f'[notify]\nsink = "file:{self.sink}"\n\n{extra}')
+
+    def child(self, name):
+        """A second workspace (own store, config, sink) inside this one's directory."""
+        w = Workspace(self.dir, name)
+        self._children.append(w)
+        return w
+
+    def cleanup(self):
+        if self._own:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # --- running the binary ---
+    def env(self, op=None, now=None, extra=None):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KUNLUNCTL_")}
+        env.update(KUNLUNCTL_STORE="sqlite:" + self.store, KUNLUNCTL_CONFIG=self.config, NO_COLOR="1",
+                   XDG_CONFIG_HOME=self.xdg, XDG_DATA_HOME=self.xdg)
+        if op is not None:
+            env["KUNLUNCTL_OPERATOR"] = op
+        if now is not None:
+            env["KUNLUNCTL_NOW"] = now
+        for key, value in (extra or {}).items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        return env
+
+    def run(self, *args, op=None, now=None, json=False, stdin="", env=None, timeout=120):
+        """Runs kunlunctl [-o json] ARGS. With json=True stdout must be exactly one JSON value."""
+        argv = (["-o", "json"] if json else []) + [str(a) for a in args]
+        p = subprocess.run([BINARY, *argv], input=stdin, capture_output=True, text=True,
+                           env=self.env(op, now, env), timeout=timeout, cwd=self.dir)
+        parsed = None
+        r = Result(argv, p.returncode, p.stdout, p.stderr, None)
+        if json:
+            try:
+                parsed = jsonlib.loads(p.stdout)
+            except ValueError as e:
+                fail(f"stdout is not exactly one JSON value ({e})\n{r.describe()}")
+            r.json = parsed
+        return r
+
+    def ok(self, *args, **kw):
+        """Runs and requires exit 0 with an empty stderr-free error line."""
+        r = self.run(*args, **kw)
+        expect_ok(r)
+        return r
+
+    # --- common set-ups ---
+    def init(self, testing=True):
+        return self.ok("init", *(["--testing"] if testing else []))
+
+    def load_example(self):
+        f = self.write("example.toml", EXAMPLE_FIXTURE)
+        self.ok("fixtures", "load", f)
+        return f
+
+    def audit_count(self):
+        r = self.ok("audit", "list", json=True)
+        return len(r.json)
+
+    def dump(self):
+        return self.ok("fixtures", "dump").out
+
+    def db(self):
+        """A direct sqlite3 connection to the store file (autocommit)."""
+        return sqlite3.connect(self.store, isolation_level=None)
+
+
+# --- valid identifiers for test data ---
+
+def resident_id_check(first17):
+    """GB 11643-1999 (ISO 7064 MOD 11-2) check character of 17 digits."""
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
+
+
+def resident_id(first17):
+    return first17 + resident_id_check(first17)
+
+
+def luhn_valid(digits):
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return digits.isdigit() and total % 10 == 0
+
+
+def luhn(payload):
+    """payload + the Luhn check digit."""
+    return next(payload + d for d in "0123456789" if luhn_valid(payload + d))
+
+
+# --- assertions ---
+
+def expect(cond, message, r=None):
+    if not cond:
+        fail(message + ("\n" + r.describe() if r is not None else ""))
+
+
+def expect_eq(actual, expected, what="value", r=None):
+    if actual != expected:
+        if isinstance(actual, str) and isinstance(expected, str) and len(actual) + len(expected) > 400:
+            diff = list(difflib.unified_diff(expected.splitlines(), actual.splitlines(), "expected", "actual",
+                                             lineterm="", n=1))
+            fail(f"{what}: differs (first lines of the diff):\n" + "\n".join(diff[:24]))
+        fail(f"{what}: expected {expected!r}, got {actual!r}" + ("\n" + r.describe() if r is not None else ""))
+
+
+def expect_in(needle, haystack, what="text", r=None):
+    if needle not in haystack:
+        fail(f"{what}: expected to contain {needle!r}, got {haystack!r}" + ("\n" + r.describe() if r else ""))
+
+
+def expect_not_in(needle, haystack, what="text", r=None):
+    if needle in haystack:
+        fail(f"{what}: must not contain {needle!r}" + ("\n" + r.describe() if r else ""))
+
+
+def expect_ok(r):
+    expect(r.code == 0, "expected exit 0", r)
+    expect("kunlunctl: error" not in r.err, "an error line on stderr despite exit 0", r)
+
+
+def expect_error(r, code, slug, *fragments):
+    """Exit `code`; exactly one stderr line `kunlunctl: error [slug]: ...` containing each
+    fragment; with -o json, stdout is exactly {"error": {"code", "message", "exit"}}."""
+    expect(r.code == code, f"expected exit {code} [{slug}]", r)
+    lines = [line for line in r.err.splitlines() if line.startswith("kunlunctl: error")]
+    expect(len(lines) == 1, "expected exactly one 'kunlunctl: error' line on stderr", r)
+    prefix = f"kunlunctl: error [{slug}]: "
+    expect(lines[0].startswith(prefix) and len(lines[0]) > len(prefix), f"expected stderr to start {prefix!r}", r)
+    for fragment in fragments:
+        expect_in(fragment, lines[0], "error message", r)
+    if "-o" in r.args and r.args[r.args.index("-o") + 1] == "json":
+        j = r.json
+        expect(isinstance(j, dict) and set(j) == {"error"}, "JSON error must be {\"error\": {...}}", r)
+        e = j["error"]
+        expect(set(e) >= {"code", "message", "exit"}, "JSON error needs code, message, exit", r)
+        expect_eq(e["code"], slug, "error.code", r)
+        expect_eq(e["exit"], code, "error.exit", r)
+        expect(isinstance(e["message"], str) and e["message"], "error.message must be a non-empty string", r)
+        for fragment in fragments:
+            expect_in(fragment, e["message"], "error.message", r)
+    else:
+        expect_eq(r.out, "", "stdout of a failed command", r)
+    return lines[0]
+
+
+def file_mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+class HoldWriteLock:
+    """Holds SQLite's write lock on a store (BEGIN IMMEDIATE) until the block ends."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *exc):
+        self.conn.execute("ROLLBACK")
+        self.conn.close()
+
+
+# --- the runner ---
+
+def main(namespace):
+    global BINARY
+    if len(sys.argv) != 2:
+        sys.exit(f"usage: {sys.argv[0]} PATH/TO/kunlunctl")
+    BINARY = os.path.abspath(sys.argv[1])
+    if not os.access(BINARY, os.X_OK):
+        print(f"skipped: {BINARY} is not an executable")
+        sys.exit(125)
+    only = os.environ.get("KLTEST_ONLY")  # a substring: run only the matching tests
+    tests = [(name, fn) for name, fn in namespace.items()
+             if name.startswith("test_") and inspect.isfunction(fn) and (not only or only in name)]
+    tests.sort(key=lambda item: item[1].__code__.co_firstlineno)
+    passed = failed = 0
+    for name, fn in tests:
+        ws = Workspace()
+        started = time.monotonic()
+        try:
+            fn(ws)
+        except Exception as e:  # noqa: BLE001 - every failure is reported, then the next test runs
+            failed += 1
+            print(f"FAIL {name}")
+            detail = str(e) if isinstance(e, TestFailure) else traceback.format_exc()
+            print("     " + detail.replace("\n", "\n     "))
+        else:
+            passed += 1
+            print(f"ok {name} ({time.monotonic() - started:.2f}s)")
+        finally:
+            ws.cleanup()
+        sys.stdout.flush()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
