@@ -35,5 +35,6 @@ void register_otp(CLI::App& app, App& cli);
 void register_verify(CLI::App& app, App& cli);
 void register_resets(CLI::App& app, App& cli);
 void register_notify(CLI::App& app, App& cli);
+void register_review(CLI::App& app, App& cli);
 
 }  // namespace kunlun::cli

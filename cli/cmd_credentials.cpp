@@ -67,7 +67,9 @@ void register_resets(CLI::App& app, App& cli) {
     struct Opts {
         std::string customer, id_number, name, phone, otp, account;
         std::optional<std::string> id_type;
-        bool at_branch = false, stdin_flag = false, modify = false;
+        bool at_branch = false, stdin_flag = false, modify = false, phone_unavailable = false;
+        std::string face, face_ref, contact_phone, contact_otp;
+        MaterialFiles materials;
     };
     auto o = std::make_shared<Opts>();
     rl->add_option("--customer", o->customer, "customer id")->required();
@@ -77,6 +79,14 @@ void register_resets(CLI::App& app, App& cli) {
     rl->add_option("--phone", o->phone, "the reserved phone, as the customer states it");
     rl->add_option("--otp", o->otp, "the code sent with `otp send --purpose reset-login`");
     rl->add_flag("--at-branch", o->at_branch, "identity checked in person: issue a temporary password");
+    rl->add_flag("--phone-unavailable", o->phone_unavailable, "the reserved phone is lost: a review case (T+1)");
+    rl->add_option("--face", o->face, "face recognition result: pass");
+    rl->add_option("--face-ref", o->face_ref, "reference of the face check");
+    rl->add_option("--id-front", o->materials.id_front, "photo of the ID's front (JPEG/PNG)");
+    rl->add_option("--id-back", o->materials.id_back, "photo of the ID's back (JPEG/PNG)");
+    rl->add_option("--handheld", o->materials.handheld, "photo of the customer holding the ID (JPEG/PNG)");
+    rl->add_option("--contact-phone", o->contact_phone, "a phone the customer can use now");
+    rl->add_option("--contact-otp", o->contact_otp, "the code sent to the contact phone (otp send --to)");
     rl->add_flag("--password-stdin", o->stdin_flag, "read the new password and its confirmation from standard input");
     rl->callback([&cli, o] {
         cli.action = [&cli, o] {
@@ -88,8 +98,20 @@ void register_resets(CLI::App& app, App& cli) {
                                             j["temporary_password"].get<std::string>()), j);
                 return;
             }
+            if (o->phone_unavailable) {
+                if (o->contact_phone.empty() || o->contact_otp.empty()) {
+                    fail(Exit::usage, "usage", "--phone-unavailable needs --contact-phone and --contact-otp");
+                }
+                Context ctx = cli.open();
+                SecretReader reader(o->stdin_flag, "--password-stdin");
+                NewSecret pw{reader.read("new login password"), reader.read("new login password again")};
+                auto j = reset_login_without_phone(ctx, o->customer, claim, o->face, o->face_ref, o->materials,
+                                                   o->contact_phone, o->contact_otp, pw);
+                cli.out.object(j);
+                return;
+            }
             if (o->phone.empty() || o->otp.empty()) {
-                fail(Exit::usage, "usage", "give --phone and --otp (reserved phone), or --at-branch");
+                fail(Exit::usage, "usage", "give --phone and --otp (reserved phone), --phone-unavailable, or --at-branch");
             }
             Context ctx = cli.open();
             SecretReader reader(o->stdin_flag, "--password-stdin");
@@ -106,10 +128,22 @@ void register_resets(CLI::App& app, App& cli) {
     rt->add_flag("--modify", t->modify, "old password known: old, new, confirm on stdin");
     rt->add_option("--otp", t->otp, "the code sent with `otp send --purpose reset-txn`");
     rt->add_flag("--password-stdin", t->stdin_flag, "read passwords from standard input, one per line");
+    rt->add_option("--face", t->face, "pass, or failed-over-limit (face check failed more than 3 times)");
+    rt->add_option("--face-ref", t->face_ref, "reference of the face check");
+    rt->add_option("--id-front", t->materials.id_front, "photo of the ID's front (JPEG/PNG)");
+    rt->add_option("--id-back", t->materials.id_back, "photo of the ID's back (JPEG/PNG)");
+    rt->add_option("--handheld", t->materials.handheld, "photo of the customer holding the ID (JPEG/PNG)");
     rt->callback([&cli, t] {
         cli.action = [&cli, t] {
-            if (!t->modify) fail(Exit::usage, "usage", "give --modify (the review paths come with review cases)");
-            if (t->otp.empty()) fail(Exit::usage, "usage", "--modify needs --otp");
+            if (t->otp.empty()) fail(Exit::usage, "usage", "give --otp (the code sent with `otp send --purpose reset-txn`)");
+            if (!t->modify) {
+                if (t->face.empty()) fail(Exit::usage, "usage", "give --modify, or --face with the materials (a review case)");
+                Context ctx = cli.open();
+                SecretReader reader(t->stdin_flag, "--password-stdin");
+                NewSecret pw{reader.read("new transaction password"), reader.read("new transaction password again")};
+                cli.out.object(reset_txn_reviewed(ctx, t->customer, t->account, t->face, t->face_ref, t->materials, t->otp, pw));
+                return;
+            }
             Context ctx = cli.open();
             SecretReader reader(t->stdin_flag, "--password-stdin");
             Secret old = reader.read("current transaction password");

@@ -56,6 +56,7 @@ int run(int argc, char** argv) {
     register_verify(app, cli);
     register_resets(app, cli);
     register_notify(app, cli);
+    register_review(app, cli);
 
     try {
         app.parse(argc, argv);

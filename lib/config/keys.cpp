@@ -42,6 +42,8 @@ const std::vector<KeySpec>& table() {
          "pending cases expire after this many business days"},
         {"policy.review.materials_max_bytes", &S::materials_max_bytes, 1024, 1LL << 30, {},
          "size cap of one material file"},
+        {"policy.review.materials_dir", &S::materials_dir, 0, 0, {},
+         "where material files are kept (default: STORE.materials beside a SQLite store)"},
         {"policy.phone_change.min_app_version", &S::phone_change_min_app_version, 0, 0, {},
          "oldest app version trusted for a phone change"},
         {"policy.phone_change.cooling_off_hours", &S::phone_change_cooling_off_h, 0, 720, {},
@@ -68,6 +70,9 @@ const std::vector<KeySpec>& table() {
         {"notify.templates.login_password_changed", &S::tpl_login_changed, 0, 0, {}, "login password reset SMS"},
         {"notify.templates.txn_password_changed", &S::tpl_txn_changed, 0, 0, {}, "transaction password changed SMS ({account})"},
         {"notify.templates.case_submitted", &S::tpl_case_submitted, 0, 0, {}, "review case received SMS ({kind_name}, {due})"},
+        {"notify.templates.case_approved", &S::tpl_case_approved, 0, 0, {}, "review case approved SMS ({kind_name})"},
+        {"notify.templates.case_rejected", &S::tpl_case_rejected, 0, 0, {}, "review case rejected SMS ({kind_name}, {reason_text})"},
+        {"notify.templates.case_expired", &S::tpl_case_expired, 0, 0, {}, "review case expired SMS ({kind_name}, {days})"},
     };
     return keys;
 }

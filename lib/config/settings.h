@@ -49,6 +49,7 @@ struct Settings {
     // [policy.review] (domain.md §6)
     std::int64_t review_expire_business_days = 5;
     std::int64_t materials_max_bytes = 10 * 1024 * 1024;
+    std::string materials_dir;  // empty: STORE.materials beside a SQLite store
 
     // [policy.phone_change] (domain.md §4)
     std::string phone_change_min_app_version = "6.0.0";
@@ -84,6 +85,9 @@ struct Settings {
     std::string tpl_login_changed = "【{bank}】您的登录密码已重置成功。如非本人操作，请致电{sms_number}。";
     std::string tpl_txn_changed = "【{bank}】您尾号{account}账户的交易密码已修改成功。如非本人操作，请致电{sms_number}。";
     std::string tpl_case_submitted = "【{bank}】您的{kind_name}申请已受理，我们将于{due}前以短信通知审核结果。";
+    std::string tpl_case_approved = "【{bank}】您的{kind_name}申请已审核通过，已即时生效。";
+    std::string tpl_case_rejected = "【{bank}】很抱歉，您的{kind_name}申请未通过审核：{reason_text}。您可重新提交申请。";
+    std::string tpl_case_expired = "【{bank}】您的{kind_name}申请因超过{days}个工作日未完成审核已失效，您可重新提交申请。";
 };
 
 }  // namespace kunlun

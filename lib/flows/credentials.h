@@ -42,3 +42,24 @@ nlohmann::json modify_txn_password(Context& ctx, const std::string& customer_id,
                                    const std::string& otp, const Secret& old_password, const NewSecret& password);
 
 }  // namespace kunlun
+
+namespace kunlun {
+
+struct MaterialFiles {
+    std::string id_front, id_back, handheld;
+};
+
+// Reserved phone unavailable (domain.md §2): face + materials + contact phone and its code;
+// the new password is checked now and staged on a review case.
+nlohmann::json reset_login_without_phone(Context& ctx, const std::string& customer_id, const IdentityClaim& claim,
+                                         const std::string& face, const std::string& face_ref,
+                                         const MaterialFiles& materials, const std::string& contact_phone,
+                                         const std::string& contact_otp, const NewSecret& password);
+
+// Forgotten or locked transaction password (domain.md §3): face passed (or failed more than
+// 3 times: `failed-over-limit`), materials, a code to the reserved phone → a review case.
+nlohmann::json reset_txn_reviewed(Context& ctx, const std::string& customer_id, const std::string& account,
+                                  const std::string& face, const std::string& face_ref, const MaterialFiles& materials,
+                                  const std::string& otp, const NewSecret& password);
+
+}  // namespace kunlun

@@ -12,6 +12,9 @@ const std::string& template_text(const Settings& s, const std::string& name) {
     if (name == "login_password_changed") return s.tpl_login_changed;
     if (name == "txn_password_changed") return s.tpl_txn_changed;
     if (name == "case_submitted") return s.tpl_case_submitted;
+    if (name == "case_approved") return s.tpl_case_approved;
+    if (name == "case_rejected") return s.tpl_case_rejected;
+    if (name == "case_expired") return s.tpl_case_expired;
     fail(Exit::internal, "internal", "no message template '{}'", name);
 }
 

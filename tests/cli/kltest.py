@@ -14,6 +14,7 @@ A test file defines functions `test_NAME(k)`; the runner gives each one a fresh 
 
 Run as `python3 FILE PATH/TO/kunlunctl`. Python 3.11 standard library only.
 """
+import contextlib
 import difflib
 import inspect
 import json as jsonlib
@@ -202,8 +203,8 @@ class Workspace:
         return self.ok("fixtures", "dump").out
 
     def db(self):
-        """A direct sqlite3 connection to the store file (autocommit)."""
-        return sqlite3.connect(self.store, isolation_level=None)
+        """A direct sqlite3 connection to the store file (autocommit), closed by `with`."""
+        return contextlib.closing(sqlite3.connect(self.store, isolation_level=None))
 
 
 # --- valid identifiers for test data ---
@@ -298,7 +299,7 @@ class HoldWriteLock:
         self.path = path
 
     def __enter__(self):
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=5, check_same_thread=False)
         self.conn.execute("BEGIN IMMEDIATE")
         return self
 

@@ -70,6 +70,16 @@ def test_dump_out_to_unwritable_place(k):
     expect_error(k.run("fixtures", "dump", "--out", out), 74, "io", out)
 
 
+def test_dump_with_json_output_prints_one_json_value(k):
+    # cli.md: `-o json` prints exactly one JSON value on stdout, whatever the command.
+    k.init()
+    k.load_example()
+    r = k.run("fixtures", "dump", json=True)  # fails unless stdout parses as one JSON value
+    expect(r.code in (0, 64), "a result, or a usage error pointing to --out", r)
+    if r.code == 64:
+        expect_error(r, 64, "usage", "--out")
+
+
 def test_dump_of_empty_store(k):
     k.init()
     data = tomllib.loads(k.dump())
