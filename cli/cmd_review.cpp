@@ -1,8 +1,18 @@
 // review list|show (any role).
 #include "app.h"
+#include "flows/batch.h"
 #include "flows/cases.h"
+#include "flows/review.h"
+
+#include <csignal>
 
 namespace kunlun::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void request_stop(int) { g_stop.store(true); }
+
+}  // namespace
 
 void register_review(CLI::App& app, App& cli) {
     auto* group = app.add_subcommand("review", "review cases (T+1)");
@@ -27,6 +37,63 @@ void register_review(CLI::App& app, App& cli) {
         cli.action = [&cli, o] {
             Context ctx = cli.open();
             cli.out.object(show_case(ctx, o->id));
+        };
+    });
+
+    struct Decision { std::string id, reason, note; };
+    auto d = std::make_shared<Decision>();
+    auto* approve = group->add_subcommand("approve", "approve a case: its staged change takes effect (reviewer)");
+    approve->add_option("CASE", d->id, "case id")->required();
+    approve->add_option("--note", d->note, "a note for the record");
+    approve->callback([&cli, d] {
+        cli.action = [&cli, d] {
+            Context ctx = cli.open();
+            auto j = approve_case(ctx, d->id, d->note);
+            cli.out.message(fmt::format("case {} approved", d->id), j);
+        };
+    });
+    auto* reject = group->add_subcommand("reject", "reject a case; the customer may apply again (reviewer)");
+    reject->add_option("CASE", d->id, "case id")->required();
+    reject->add_option("--reason", d->reason,
+                       "weak-password, materials-unclear, face-mismatch, identity-mismatch, duplicate or other")
+        ->required();
+    reject->add_option("--note", d->note, "a note for the record");
+    reject->callback([&cli, d] {
+        cli.action = [&cli, d] {
+            Context ctx = cli.open();
+            auto j = reject_case(ctx, d->id, d->reason, d->note);
+            cli.out.message(fmt::format("case {} rejected ({})", d->id, d->reason), j);
+        };
+    });
+
+    struct BatchOpts { bool dry_run = false; std::string report; };
+    auto b = std::make_shared<BatchOpts>();
+    auto* batch = group->add_subcommand("batch", "the evening batch: checks, expiry, overdue, notifications (reviewer)");
+    batch->add_flag("--dry-run", b->dry_run, "change nothing; say what would be done");
+    batch->add_option("--report", b->report, "write a per-case report (JSON lines) to FILE");
+    batch->callback([&cli, b] {
+        cli.action = [&cli, b] {
+            Context ctx = cli.open();
+            // SIGINT/SIGTERM: finish the current chunk, then stop with exit 75.
+            std::signal(SIGINT, request_stop);
+            std::signal(SIGTERM, request_stop);
+            BatchOptions options;
+            options.dry_run = b->dry_run;
+            if (!b->report.empty()) options.report = b->report;
+            options.stop = &g_stop;
+            auto r = run_batch(ctx, options);
+            const auto& s = r.summary;
+            cli.out.message(fmt::format("{}checked {}, approved {}, rejected {}, expired {}, overdue {}, notified {}",
+                                        b->dry_run ? "dry run (nothing changed): " : "", s["checked"].get<std::int64_t>(),
+                                        s["approved"].get<std::int64_t>(), s["rejected"].get<std::int64_t>(),
+                                        s["expired"].get<std::int64_t>(), s["overdue"].get<std::int64_t>(),
+                                        s["notified"].get<std::int64_t>()),
+                            s);
+            if (r.interrupted) {
+                fmt::print(stderr, "kunlunctl: error [interrupted]: the batch stopped after a chunk on a signal; "
+                                   "run it again to finish\n");
+                cli.exit_code = 75;
+            }
         };
     });
 }

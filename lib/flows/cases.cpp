@@ -1,5 +1,6 @@
 #include "flows/cases.h"
 
+#include "crypto/digest.h"
 #include "crypto/encoding.h"
 #include "crypto/field_cipher.h"
 #include "crypto/master_key.h"
@@ -24,6 +25,12 @@ std::string submit_case_id(const Context& ctx) {
     return "K" + date + "-" + to_hex(random_bytes(4));
 }
 
+std::string identity_ref(const Context& ctx, const CustomerRecord& customer) {
+    auto key = ctx.master_key->derive("identity-ref");
+    std::string message = customer.id_type + '\0' + customer.id_number + '\0' + customer.name;
+    return to_hex(hmac_sha256(key, bytes_of(message)));
+}
+
 std::string case_kind_name(const std::string& kind) {
     if (kind == "reset-login") return "登录密码重置";
     if (kind == "reset-txn") return "交易密码重置";
@@ -42,6 +49,9 @@ Secret open_staged_secret(const Context& ctx, const CaseRecord& c) {
 CaseRecord submit_case(Context& ctx, CaseRecord c, const std::string& notify_to) {
     if (c.id.empty()) c.id = submit_case_id(ctx);
     c.state = "pending";
+    if (auto customer = ctx.store->find_customer(c.customer_id)) {
+        c.checks = nlohmann::json({{"identity_ref", identity_ref(ctx, *customer)}}).dump();
+    }
     c.submitted_at = ctx.now;
     c.submitted_by = ctx.operator_name;
     auto calendar = business_calendar(ctx);

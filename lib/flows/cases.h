@@ -15,6 +15,10 @@ std::string case_kind_name(const std::string& kind);
 std::vector<unsigned char> seal_staged_secret(const Context& ctx, const std::string& case_id, const Secret& secret);
 Secret open_staged_secret(const Context& ctx, const CaseRecord& c);
 
+// A keyed fingerprint of the customer's identity (type, number, name) at submission, so the
+// batch can tell whether it still matches without storing it again in clear.
+std::string identity_ref(const Context& ctx, const CustomerRecord& customer);
+
 // A fresh case id (K + local date + 8 random hex digits).
 std::string submit_case_id(const Context& ctx);
 

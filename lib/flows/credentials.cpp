@@ -80,6 +80,16 @@ void check_new_txn_password(Context&, const CustomerRecord& c, const Secret& pas
     }
 }
 
+std::optional<std::string> current_rule_problem(const Context& ctx, const CustomerRecord& c,
+                                                const std::string& case_kind, const Secret& secret) {
+    if (case_kind == "reset-login") {
+        return login_password_problem(secret.reveal(), login_rule_profile(ctx.settings().login_profile), personal_data(c),
+                                      common_passwords());
+    }
+    if (case_kind == "reset-txn") return six_digit_pin_problem(secret.reveal(), personal_data(c));
+    return std::nullopt;
+}
+
 namespace {
 
 // Installs a new login password: history of hashes kept to the configured length.

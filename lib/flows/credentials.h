@@ -27,6 +27,10 @@ void check_confirmation(const Secret& value, const Secret& confirmation);
 void check_new_login_password(Context& ctx, const CustomerRecord& customer, const Secret& password);
 void check_new_txn_password(Context& ctx, const CustomerRecord& customer, const Secret& password);
 
+// The rule in force for a staged secret (no history check: the batch never hashes).
+std::optional<std::string> current_rule_problem(const Context& ctx, const CustomerRecord& customer,
+                                                const std::string& case_kind, const Secret& secret);
+
 nlohmann::json verify_login(Context& ctx, const std::string& customer_id, const Secret& password);
 nlohmann::json verify_txn(Context& ctx, const std::string& customer_id, const std::string& account, const Secret& password);
 

@@ -18,6 +18,19 @@ void validate_operator_name(const std::string& name) {
     }
 }
 
+namespace {
+
+// A store must keep an admin: without one nobody can manage operators again.
+void require_another_admin(const Context& ctx, const std::string& name, std::string_view action) {
+    auto all = ctx.store->list_operators();
+    auto admins = std::count_if(all.begin(), all.end(), [](const OperatorRecord& o) { return has_role(o, Role::admin); });
+    if (admins <= 1) {
+        fail(Exit::refused, "last-admin", "'{}' is the last admin; add another admin before {} this one", name, action);
+    }
+}
+
+}  // namespace
+
 nlohmann::json operator_json(const Context& ctx, const OperatorRecord& op) {
     return {{"name", op.name}, {"roles", role_names(op.roles)}, {"created_at", ctx.format_time(op.created_at)}};
 }
@@ -34,6 +47,10 @@ nlohmann::json add_operator(Context& ctx, const std::string& name, const std::ve
     Transaction tx(*ctx.store, Transaction::Kind::write);
     ctx.require_role({Role::admin}, "operator add");
     auto existing = ctx.store->find_operator(name);
+    if (existing && has_role(*existing, Role::admin) &&
+        std::find(roles.begin(), roles.end(), Role::admin) == roles.end()) {
+        require_another_admin(ctx, name, "taking the admin role from");
+    }
     OperatorRecord record{name, roles, existing ? existing->created_at : ctx.now};
     ctx.store->put_operator(record);
     ctx.audit("operator add", "", "ok",
@@ -56,13 +73,7 @@ nlohmann::json remove_operator(Context& ctx, const std::string& name) {
     ctx.require_role({Role::admin}, "operator remove");
     auto existing = ctx.store->find_operator(name);
     if (!existing) fail(Exit::not_found, "not-found", "no operator '{}' (see `kunlunctl operator list`)", name);
-    if (has_role(*existing, Role::admin)) {
-        auto all = ctx.store->list_operators();
-        auto admins = std::count_if(all.begin(), all.end(), [](const OperatorRecord& o) { return has_role(o, Role::admin); });
-        if (admins <= 1) {
-            fail(Exit::refused, "last-admin", "'{}' is the last admin; add another admin before removing this one", name);
-        }
-    }
+    if (has_role(*existing, Role::admin)) require_another_admin(ctx, name, "removing");
     ctx.store->remove_operator(name);
     ctx.audit("operator remove", "", "ok", {{"operator", name}, {"roles", role_names(existing->roles)}});
     tx.commit();

@@ -34,6 +34,19 @@ std::vector<std::string> birth_date_forms(std::chrono::year_month_day d) {
     return forms;
 }
 
+// An HKID is also written with its check character in brackets (A123456(3)): the canonical
+// form holds none, so that form is checked as well. Empty for any other document.
+std::string bracketed_hkid(std::string_view id) {
+    if (id.size() != 8 && id.size() != 9) return {};
+    std::size_t letters = id.size() - 7;
+    for (std::size_t i = 0; i < id.size() - 1; ++i) {
+        bool ok = i < letters ? std::isalpha(static_cast<unsigned char>(id[i])) != 0
+                              : std::isdigit(static_cast<unsigned char>(id[i])) != 0;
+        if (!ok) return {};
+    }
+    return fmt::format("{}({})", id.substr(0, id.size() - 1), id.back());
+}
+
 }  // namespace
 
 std::string national_number(std::string_view e164) {
@@ -66,7 +79,7 @@ std::optional<std::string> login_password_problem(std::string_view pw, const Log
     if (int kinds = int(digit) + int(letter) + int(symbol); kinds < rule.min_kinds) {
         return fmt::format("the password must mix at least {} of digits, letters and symbols", rule.min_kinds);
     }
-    if (contains(pw, person.id_number)) return std::string("the password may not contain the ID number");
+    if (contains(pw, person.id_number) || contains(pw, bracketed_hkid(person.id_number))) return std::string("the password may not contain the ID number");
     if (contains(pw, national_number(person.phone))) return std::string("the password may not contain the phone number");
     if (person.birth_date) {
         auto d = *person.birth_date;
@@ -103,9 +116,14 @@ std::optional<std::string> six_digit_pin_problem(std::string_view pin, const Per
             if (pin == form) return std::string("the birth date is too easy to guess");
         }
     }
-    if (person.id_number.size() >= 6) {
-        auto tail = person.id_number.substr(person.id_number.size() - 6);
-        if (pin == tail) return std::string("the last 6 digits of the ID number are too easy to guess");
+    // The last 6 digits of the ID number: an ID ending in a check letter (resident ID `X`,
+    // HKID `A`) has no 6-digit tail, so its last 6 digits are taken.
+    std::string id_digits;
+    for (unsigned char c : person.id_number) {
+        if (std::isdigit(c) != 0) id_digits.push_back(static_cast<char>(c));
+    }
+    if (id_digits.size() >= 6 && pin == std::string_view(id_digits).substr(id_digits.size() - 6)) {
+        return std::string("the last 6 digits of the ID number are too easy to guess");
     }
     auto phone = national_number(person.phone);
     if (phone.size() >= 6 && pin == phone.substr(phone.size() - 6)) {

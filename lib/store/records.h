@@ -162,6 +162,16 @@ struct CaseFilter {
     std::optional<std::string> kind;
     std::optional<Instant> overdue_at;  // pending and due before this time
     std::optional<std::string> customer_id;
+    // Keyset paging over (due_at, id) for the batch: cases strictly after this point.
+    std::optional<std::pair<Instant, std::string>> after;
+    std::optional<std::int64_t> limit;
+};
+
+struct BatchLockHolder {
+    std::string holder;  // operator name
+    std::int64_t pid = 0;
+    std::string host;
+    Instant heartbeat{};
 };
 
 struct CalendarRecord {

@@ -102,6 +102,14 @@ public:
     virtual void update_case(const CaseRecord& record) = 0;
     virtual void for_each_case(const CaseFilter& filter, const std::function<bool(const CaseRecord&)>& visit) = 0;
 
+    virtual std::vector<MaterialRecord> case_materials(const std::string& case_id) = 0;
+    virtual std::int64_t count_cases(const CaseFilter& filter) = 0;
+
+    // --- the batch's lock (a row in the store, not a file) ---
+    virtual std::optional<BatchLockHolder> batch_lock_holder() = 0;
+    virtual void set_batch_lock(const BatchLockHolder& holder) = 0;
+    virtual void release_batch_lock(std::int64_t pid, const std::string& host) = 0;
+
     // --- audit ---
     virtual AuditEntry append_audit(const AuditDraft& draft) = 0;
     virtual AuditHead audit_head() = 0;

@@ -160,8 +160,18 @@ CREATE TABLE cases (
   reason            TEXT,
   note              TEXT
 ) STRICT;
-CREATE INDEX cases_by_state_due ON cases (state, due_at);
+CREATE INDEX cases_by_state_due ON cases (state, due_at, id);
 CREATE INDEX cases_by_customer ON cases (customer_id, kind, state);
+
+-- The batch's lock lives in the store: one row, claimed with the holder's pid, host and a
+-- heartbeat, so a killed batch never leaves a lock file behind (docs/decisions.md).
+CREATE TABLE batch_lock (
+  name      TEXT PRIMARY KEY,
+  holder    TEXT NOT NULL,
+  pid       INTEGER NOT NULL,
+  host      TEXT NOT NULL,
+  heartbeat INTEGER NOT NULL
+) STRICT;
 
 CREATE TABLE case_materials (
   case_id TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,

@@ -87,12 +87,7 @@ std::optional<CaseRecord> SqliteStore::find_case(const std::string& id) {
         if (!q.executeStep()) return std::nullopt;
         CaseRecord c = read_case_row(q);
         q.reset();
-        auto& qm = prepared("SELECT role, sha256, media, size FROM case_materials WHERE case_id = ? ORDER BY role");
-        qm.bind(1, id);
-        while (qm.executeStep()) {
-            c.materials.push_back({qm.getColumn(0).getString(), qm.getColumn(1).getString(), qm.getColumn(2).getString(),
-                                   qm.getColumn(3).getInt64()});
-        }
+        c.materials = case_materials(id);
         return c;
     });
 }
@@ -126,23 +121,103 @@ void SqliteStore::update_case(const CaseRecord& c) {
     });
 }
 
+std::vector<MaterialRecord> SqliteStore::case_materials(const std::string& case_id) {
+    return guarded(path_, [&] {
+        std::vector<MaterialRecord> out;
+        auto& qm = prepared("SELECT role, sha256, media, size FROM case_materials WHERE case_id = ? ORDER BY role");
+        qm.bind(1, case_id);
+        while (qm.executeStep()) {
+            out.push_back({qm.getColumn(0).getString(), qm.getColumn(1).getString(), qm.getColumn(2).getString(),
+                           qm.getColumn(3).getInt64()});
+        }
+        return out;
+    });
+}
+
+namespace {
+
+std::string case_where(const CaseFilter& f) {
+    std::string sql = " WHERE 1 = 1";
+    if (f.state) sql += " AND state = :state";
+    if (f.kind) sql += " AND kind = :kind";
+    if (f.customer_id) sql += " AND customer_id = :customer";
+    if (f.overdue_at) sql += " AND state = 'pending' AND due_at < :overdue";
+    if (f.after) sql += " AND (due_at > :after_due OR (due_at = :after_due AND id > :after_id))";
+    return sql;
+}
+
+void bind_case_filter(SQLite::Statement& q, const CaseFilter& f) {
+    if (f.state) q.bind(":state", *f.state);
+    if (f.kind) q.bind(":kind", *f.kind);
+    if (f.customer_id) q.bind(":customer", *f.customer_id);
+    if (f.overdue_at) q.bind(":overdue", seconds_of(*f.overdue_at));
+    if (f.after) {
+        q.bind(":after_due", seconds_of(f.after->first));
+        q.bind(":after_id", f.after->second);
+    }
+    if (f.limit) q.bind(":limit", static_cast<std::int64_t>(*f.limit));
+}
+
+}  // namespace
+
+std::int64_t SqliteStore::count_cases(const CaseFilter& f) {
+    return guarded(path_, [&] {
+        SQLite::Statement q(*db_, "SELECT count(*) FROM cases" + case_where(f));
+        bind_case_filter(q, f);
+        q.executeStep();
+        return static_cast<std::int64_t>(q.getColumn(0).getInt64());
+    });
+}
+
 void SqliteStore::for_each_case(const CaseFilter& f, const std::function<bool(const CaseRecord&)>& visit) {
     guarded(path_, [&] {
-        std::string sql = std::string("SELECT ") + kCaseColumns + " FROM cases WHERE 1 = 1";
-        if (f.state) sql += " AND state = :state";
-        if (f.kind) sql += " AND kind = :kind";
-        if (f.customer_id) sql += " AND customer_id = :customer";
-        if (f.overdue_at) sql += " AND state = 'pending' AND due_at < :overdue";
-        sql += " ORDER BY submitted_at, id";
+        // The batch pages by (due_at, id), walking the (state, due_at, id) index in order:
+        // sequential pages, which matters more than anything else at a million cases.
+        std::string sql = std::string("SELECT ") + kCaseColumns + " FROM cases" + case_where(f) +
+                          (f.after || f.limit ? " ORDER BY due_at, id" : " ORDER BY submitted_at, id");
+        if (f.limit) sql += " LIMIT :limit";
         SQLite::Statement q(*db_, sql);
-        if (f.state) q.bind(":state", *f.state);
-        if (f.kind) q.bind(":kind", *f.kind);
-        if (f.customer_id) q.bind(":customer", *f.customer_id);
-        if (f.overdue_at) q.bind(":overdue", seconds_of(*f.overdue_at));
+        bind_case_filter(q, f);
         while (q.executeStep()) {
             if (!visit(read_case_row(q))) break;
         }
         return 0;
+    });
+}
+
+}  // namespace kunlun
+
+namespace kunlun {
+
+std::optional<BatchLockHolder> SqliteStore::batch_lock_holder() {
+    return guarded(path_, [&]() -> std::optional<BatchLockHolder> {
+        auto& q = prepared("SELECT holder, pid, host, heartbeat FROM batch_lock WHERE name = 'review-batch'");
+        if (!q.executeStep()) return std::nullopt;
+        return BatchLockHolder{q.getColumn(0).getString(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                               instant_of(q.getColumn(3).getInt64())};
+    });
+}
+
+void SqliteStore::set_batch_lock(const BatchLockHolder& h) {
+    guarded(path_, [&] {
+        auto& q = prepared(
+            "INSERT INTO batch_lock (name, holder, pid, host, heartbeat) VALUES ('review-batch', ?, ?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, pid = excluded.pid, host = excluded.host, "
+            "heartbeat = excluded.heartbeat");
+        q.bind(1, h.holder);
+        q.bind(2, static_cast<std::int64_t>(h.pid));
+        q.bind(3, h.host);
+        q.bind(4, seconds_of(h.heartbeat));
+        return q.exec();
+    });
+}
+
+void SqliteStore::release_batch_lock(std::int64_t pid, const std::string& host) {
+    guarded(path_, [&] {
+        auto& q = prepared("DELETE FROM batch_lock WHERE name = 'review-batch' AND pid = ? AND host = ?");
+        q.bind(1, static_cast<std::int64_t>(pid));
+        q.bind(2, host);
+        return q.exec();
     });
 }
 

@@ -75,6 +75,12 @@ public:
     void update_case(const CaseRecord& record) override;
     void for_each_case(const CaseFilter& filter, const std::function<bool(const CaseRecord&)>& visit) override;
 
+    std::vector<MaterialRecord> case_materials(const std::string& case_id) override;
+    std::int64_t count_cases(const CaseFilter& filter) override;
+    std::optional<BatchLockHolder> batch_lock_holder() override;
+    void set_batch_lock(const BatchLockHolder& holder) override;
+    void release_batch_lock(std::int64_t pid, const std::string& host) override;
+
     AuditEntry append_audit(const AuditDraft& draft) override;
     AuditHead audit_head() override;
     void for_each_audit(const std::optional<std::string>& customer,

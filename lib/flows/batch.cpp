@@ -1,0 +1,205 @@
+#include "flows/batch.h"
+
+#include "error.h"
+#include "flows/cases.h"
+#include "flows/credentials.h"
+#include "flows/materials.h"
+#include "flows/review.h"
+#include "notify/outbox.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+
+namespace kunlun {
+namespace {
+
+std::string host_name() {
+    char buf[256] = {};
+    ::gethostname(buf, sizeof buf - 1);
+    return buf;
+}
+
+// A holder on this host is alive while its process is; on another host while its
+// heartbeat is fresh (every chunk renews it).
+bool holder_alive(const BatchLockHolder& h, const std::string& host, Instant real_now) {
+    if (h.host == host) return ::kill(static_cast<pid_t>(h.pid), 0) == 0 || errno == EPERM;
+    return real_now - h.heartbeat < std::chrono::minutes(5);
+}
+
+class BatchLock {
+public:
+    BatchLock(Context& ctx) : ctx_(ctx), pid_(::getpid()), host_(host_name()) {
+        Transaction tx(*ctx.store, Transaction::Kind::write);
+        if (auto h = ctx.store->batch_lock_holder(); h && holder_alive(*h, host_, ctx.real_now)) {
+            fail(Exit::busy, "batch-running", "a review batch is already running (operator {}, pid {} on {}, since {}): "
+                 "try again when it has finished", h->holder, h->pid, h->host, ctx.format_time(h->heartbeat));
+        }
+        beat();
+        tx.commit();
+    }
+    BatchLock(const BatchLock&) = delete;
+    BatchLock& operator=(const BatchLock&) = delete;
+    ~BatchLock() {
+        try {
+            Transaction tx(*ctx_.store, Transaction::Kind::write);
+            ctx_.store->release_batch_lock(pid_, host_);
+            tx.commit();
+        } catch (...) {  // a lock left behind is taken over by the next run (pid is gone)
+        }
+    }
+    // Inside a chunk's transaction.
+    void beat() {
+        auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+        ctx_.store->set_batch_lock({ctx_.operator_name, pid_, host_, Instant(now)});
+    }
+
+private:
+    Context& ctx_;
+    std::int64_t pid_;
+    std::string host_;
+};
+
+struct Counts {
+    std::int64_t checked = 0, approved = 0, rejected = 0, expired = 0, passed = 0;
+};
+
+class BatchRun {
+public:
+    BatchRun(Context& ctx, const BatchOptions& options) : ctx_(ctx), options_(options) {
+        if (options.report) {
+            report_.open(*options.report, std::ios::trunc);
+            if (!report_) fail(Exit::io, "io", "cannot write the report {}", options.report->string());
+        }
+    }
+
+    // Decides one pending case; returns the action taken.
+    std::string process(CaseRecord& c) {
+        ++counts_.checked;
+        if (ctx_.now > c.expires_at) {
+            apply_expiry(ctx_, c);
+            ++counts_.expired;
+            return record(c, "expired", "");
+        }
+        std::string failure = failed_check(c);
+        if (!failure.empty()) {
+            apply_rejection(ctx_, c, failure, "automated check failed", true);
+            ++counts_.rejected;
+            return record(c, "rejected", failure);
+        }
+        ++counts_.passed;
+        // Four eyes holds for the batch too: a case its own operator submitted waits for a person.
+        if (ctx_.settings().batch_auto_approve && c.submitted_by != ctx_.operator_name) {
+            apply_approval(ctx_, c, "all automated checks passed", true);
+            ++counts_.approved;
+            return record(c, "approved", "");
+        }
+        return record(c, "checked", "");
+    }
+
+    const Counts& counts() const { return counts_; }
+    void summary_line(const nlohmann::json& summary) {
+        if (report_) report_ << nlohmann::json({{"summary", summary}}).dump() << "\n";
+    }
+
+private:
+    // The reason code of the first failing check, or empty when every check passes.
+    std::string failed_check(const CaseRecord& c) {
+        auto customer = ctx_.store->find_customer(c.customer_id);
+        if (!customer || customer->status != "active") return "other";
+        auto checks = nlohmann::json::parse(c.checks, nullptr, false);
+        if (checks.is_object() && checks.contains("identity_ref") &&
+            checks["identity_ref"] != identity_ref(ctx_, *customer)) {
+            return "identity-mismatch";
+        }
+        for (const auto& m : ctx_.store->case_materials(c.id)) {
+            auto it = materials_.find(m.sha256);
+            if (it == materials_.end()) it = materials_.emplace(m.sha256, material_intact(ctx_, m)).first;
+            if (!it->second) return "materials-unclear";
+        }
+        if (!c.staged_secret_enc.empty()) {
+            Secret staged = open_staged_secret(ctx_, c);
+            if (current_rule_problem(ctx_, *customer, c.kind, staged)) return "weak-password";
+        }
+        return {};
+    }
+
+    std::string record(const CaseRecord& c, const std::string& action, const std::string& reason) {
+        if (report_) {
+            report_ << nlohmann::json({{"case", c.id}, {"kind", c.kind}, {"customer", c.customer_id}, {"action", action},
+                                       {"reason", reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(reason)}})
+                           .dump()
+                    << "\n";
+        }
+        return action;
+    }
+
+    Context& ctx_;
+    const BatchOptions& options_;
+    Counts counts_;
+    std::map<std::string, bool> materials_;  // sha256 → intact: shared materials checked once
+    std::ofstream report_;
+};
+
+}  // namespace
+
+BatchResult run_batch(Context& ctx, const BatchOptions& options) {
+    {
+        Transaction tx(*ctx.store, Transaction::Kind::read);
+        ctx.require_role({Role::reviewer}, "review batch");
+    }
+    std::optional<BatchLock> lock;
+    if (!options.dry_run) lock.emplace(ctx);
+    BatchRun run(ctx, options);
+    BatchResult result;
+    std::optional<std::pair<Instant, std::string>> cursor;
+    while (true) {
+        Transaction tx(*ctx.store, Transaction::Kind::write);
+        CaseFilter filter;
+        filter.state = "pending";
+        filter.after = cursor;
+        filter.limit = ctx.settings().batch_chunk_size;
+        std::vector<CaseRecord> chunk;
+        ctx.store->for_each_case(filter, [&](const CaseRecord& c) {
+            chunk.push_back(c);
+            return true;
+        });
+        if (chunk.empty()) break;
+        for (auto& c : chunk) run.process(c);
+        cursor = std::make_pair(chunk.back().due_at, chunk.back().id);
+        if (options.dry_run) {
+            tx.rollback();  // a dry run decides nothing; it only says what it would do
+        } else {
+            lock->beat();
+            tx.commit();
+        }
+        if (options.stop != nullptr && options.stop->load()) {
+            result.interrupted = true;
+            break;
+        }
+    }
+    std::int64_t overdue = 0, notified = 0;
+    {
+        Transaction tx(*ctx.store, Transaction::Kind::read);
+        CaseFilter filter;
+        filter.overdue_at = ctx.now;
+        overdue = ctx.store->count_cases(filter);
+    }
+    if (!options.dry_run && !result.interrupted) {
+        if (ctx.settings().notify_sink.empty()) {
+            ctx.warn("no SMS sink configured (`[notify] sink`): notifications stay in the outbox");
+        } else {
+            notified = dispatch_outbox(ctx)["sent"].get<std::int64_t>();
+        }
+    }
+    const auto& n = run.counts();
+    result.summary = {{"checked", n.checked},   {"approved", n.approved}, {"rejected", n.rejected},
+                      {"expired", n.expired},   {"overdue", overdue},     {"notified", notified},
+                      {"passed", n.passed},     {"dry_run", options.dry_run}, {"interrupted", result.interrupted}};
+    run.summary_line(result.summary);
+    return result;
+}
+
+}  // namespace kunlun

@@ -1,0 +1,23 @@
+// Deciding review cases (domain.md §6): four eyes, the staged change applied in the same
+// transaction as the decision, the audit entry and the result SMS.
+#pragma once
+
+#include "flows/context.h"
+
+#include <nlohmann/json.hpp>
+
+namespace kunlun {
+
+// The reason codes of cli.md, and how the customer's SMS says them.
+bool is_reason_code(const std::string& code);
+std::string reason_text(const std::string& code);
+
+nlohmann::json approve_case(Context& ctx, const std::string& case_id, const std::string& note);
+nlohmann::json reject_case(Context& ctx, const std::string& case_id, const std::string& reason, const std::string& note);
+
+// Building blocks shared with the batch; each runs inside the caller's write transaction.
+void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool automatic);
+void apply_rejection(Context& ctx, CaseRecord& c, const std::string& reason, const std::string& note, bool automatic);
+void apply_expiry(Context& ctx, CaseRecord& c);
+
+}  // namespace kunlun
