@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace kunlun::cli {
 namespace {
@@ -60,6 +61,14 @@ void register_fixtures(CLI::App& app, App& cli) {
     dump->callback([&cli, out_file] {
         cli.action = [&cli, out_file] {
             Context ctx = cli.open();
+            if (out_file->empty() && cli.out.format == Format::json) {
+                // -o json prints exactly one JSON value: the counts and the TOML text.
+                std::ostringstream text;
+                auto j = dump_fixtures(ctx, text);
+                j["toml"] = text.str();
+                cli.out.object(j);
+                return;
+            }
             if (out_file->empty()) {
                 dump_fixtures(ctx, std::cout);
                 std::cout.flush();

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -19,6 +20,48 @@ Context App::open() const {
 }
 
 namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+// The first word that is not a global option: the command the user meant.
+std::string unknown_command(CLI::App& app, int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string word = argv[i];
+        if (word == "--store" || word == "--config" || word == "-o" || word == "--output") {
+            ++i;
+            continue;
+        }
+        if (word.starts_with("-")) continue;
+        for (const auto* sub : app.get_subcommands({})) {
+            if (sub->get_name() == word) return {};
+        }
+        std::string best;
+        std::size_t best_distance = 3;
+        for (const auto* sub : app.get_subcommands({})) {
+            auto d = edit_distance(word, sub->get_name());
+            if (d < best_distance) {
+                best_distance = d;
+                best = sub->get_name();
+            }
+        }
+        return fmt::format("unknown command '{}'{} (see `kunlunctl --help`)", word,
+                           best.empty() ? "" : fmt::format(": did you mean '{}'?", best));
+    }
+    return {};
+}
 
 int report(const App& cli, Exit exit, const std::string& slug, const std::string& message) {
     fmt::print(stderr, "kunlunctl: error [{}]: {}\n", slug, message);
@@ -68,6 +111,9 @@ int run(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         if (cli.output_name == "json") cli.out.format = Format::json;
+        if (auto unknown = unknown_command(app, argc, argv); !unknown.empty()) {
+            return report(cli, Exit::usage, "usage", unknown);
+        }
         return report(cli, Exit::usage, "usage", fmt::format("{} (see `kunlunctl --help`)", e.what()));
     }
     cli.out.format = cli.output_name == "json" ? Format::json : Format::table;

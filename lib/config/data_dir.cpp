@@ -1,5 +1,7 @@
 #include "config/data_dir.h"
 
+#include "error.h"
+
 #include <algorithm>
 #include <fstream>
 
@@ -18,7 +20,10 @@ std::filesystem::path shipped_data_dir() {
 const std::unordered_set<std::string>& common_passwords() {
     static const std::unordered_set<std::string> list = [] {
         std::unordered_set<std::string> out;
-        std::ifstream in(shipped_data_dir() / "common-passwords.txt");
+        auto path = shipped_data_dir() / "common-passwords.txt";
+        std::ifstream in(path);
+        // Without the list the rule would silently weaken: refuse instead.
+        if (!in) fail(Exit::config, "config", "the common-password list {} is missing: reinstall kunlunctl", path.string());
         std::string line;
         while (std::getline(in, line)) {
             if (line.empty() || line[0] == '#') continue;

@@ -30,11 +30,14 @@ BusinessCalendar business_calendar(Context& ctx) {
 
 void report_missing_years(const Context& ctx, const BusinessCalendar& calendar) {
     for (int year : calendar.missing_years()) {
-        std::string text = fmt::format(
+        if (ctx.settings().calendar_missing_year == "error") {
+            fail(Exit::config, "config",
+                 "no {} business calendar for {} and `[calendar] missing_year = \"error\"`: load one with "
+                 "`kunlunctl calendar load FILE`", calendar.region(), year);
+        }
+        ctx.warn(fmt::format(
             "no {} business calendar for {}: counting weekends only (load one with `kunlunctl calendar load FILE`)",
-            calendar.region(), year);
-        if (ctx.settings().calendar_missing_year == "error") fail(Exit::config, "config", "{}", text);
-        ctx.warn(text);
+            calendar.region(), year));
     }
 }
 

@@ -121,7 +121,7 @@ Context open_session(const SessionOptions& options) {
         fail(Exit::unavailable, "store-unavailable", "{} is not an initialised store: run `kunlunctl init`",
              ctx.locator.display());
     }
-    if (version != ctx.store->latest_schema_version()) ctx.store->migrate();  // refuses a newer schema
+    if (version > ctx.store->latest_schema_version()) ctx.store->migrate();  // refuses a newer schema, says why
     ctx.testing = ctx.store->meta("testing").value_or("0") == "1";
     session::check_overrides(overrides, ctx.testing);
     ctx.master_key = std::make_shared<MasterKey>(MasterKey::load(session::key_file(ctx)));
@@ -133,6 +133,16 @@ Context open_session(const SessionOptions& options) {
     ctx.real_now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     ctx.now = overrides.now.value_or(ctx.real_now);
     ctx.operator_name = overrides.operator_name.value_or(session::os_operator_name());
+    // An older schema is brought up to date once the key and overrides are known good, and
+    // the upgrade is audited like any other change.
+    if (version < ctx.store->latest_schema_version()) {
+        auto applied = ctx.store->migrate();
+        if (!applied.empty()) {
+            Transaction tx(*ctx.store, Transaction::Kind::write);
+            ctx.audit("migrate", "", "ok", {{"migrated", applied}, {"schema_version", ctx.store->latest_schema_version()}});
+            tx.commit();
+        }
+    }
     return ctx;
 }
 

@@ -82,6 +82,20 @@ login_password = "Harbor-Lights7"
   txn_password = "274615"
 '''
 
+# A self-signed ECDSA P-256 certificate, as an e-shield would hold.
+CERT_PEM = """-----BEGIN CERTIFICATE-----
+MIIBljCCAT2gAwIBAgIUDOqIYr1dDk0To3MMrI5yMzF2xKkwCgYIKoZIzj0EAwIw
+IDEeMBwGA1UEAwwVQzAwMDAwMSB0ZXN0IGUtc2hpZWxkMCAXDTI2MTEyNjA1MDgy
+N1oYDzIxMjYxMTAyMDUwODI3WjAgMR4wHAYDVQQDDBVDMDAwMDAxIHRlc3QgZS1z
+aGllbGQwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASKmrqBdNT9/UFcSZCbII0p
+5D+b5nMXMIayxodvTiLbjcM7oeie811/oJW/+EATW38L/w69eGspvBNwJASTn8f0
+o1MwUTAdBgNVHQ4EFgQU0AtLaTV7q+cp783utlramCZjElkwHwYDVR0jBBgwFoAU
+0AtLaTV7q+cp783utlramCZjElkwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQD
+AgNHADBEAiArFrDINCjSToHoJpA0WGDfzv8yJGtrGrrrOtPwEuzwagIgKnQPpqZX
+w7TGagOoIQafZVq58nq/8u2oNYFPqQFnYs4=
+-----END CERTIFICATE-----
+"""
+
 # Plaintext PII of EXAMPLE_FIXTURE that must never reach stdout of a read command.
 EXAMPLE_PII = ["13800001152", "11010519491231002X", "6222020200000000014", "91234567",
                "A1234563", "6222020200000000030", "JBSWY3DPEHPK3PXP"]
@@ -181,7 +195,7 @@ class Workspace:
         return r
 
     def ok(self, *args, **kw):
-        """Runs and requires exit 0 with an empty stderr-free error line."""
+        """Runs and requires exit 0 and no error line on stderr."""
         r = self.run(*args, **kw)
         expect_ok(r)
         return r

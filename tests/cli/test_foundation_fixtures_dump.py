@@ -7,9 +7,47 @@ import kltest
 from kltest import expect, expect_eq, expect_error, expect_in, expect_ok
 
 
+# Everything else a fixture can hold: an e-shield, an HOTP device, devices out of id order,
+# a removed customer, a passport, a name that needs escaping.
+MORE_FIXTURE = f'''[[customer]]
+id = "C000005"
+name = "Anne \\"Nan\\" O'Neil"
+id_type = "passport"
+id_number = "e12345678"
+phone = "852 6123 4567"
+status = "removed"
+login_password = "Maple&River42"
+
+  [[customer.device]]
+  id = "z-phone"
+  apps = ["invest"]
+  encrypted = false
+  app_version = "5.1.0"
+  rooted = true
+
+  [[customer.device]]
+  id = "a-phone"
+  apps = ["invest", "mobile-banking"]
+  encrypted = true
+  app_version = ""
+  rooted = false
+
+  [customer.eshield]
+  certificate_pem = """{kltest.CERT_PEM}"""
+
+  [customer.otp_device]
+  type = "hotp"
+  secret_base32 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+  digits = 8
+  algorithm = "SHA256"
+  counter = 17
+'''
+
+
 def test_dump_load_dump_is_byte_identical(k):
     k.init()
     k.load_example()
+    k.ok("fixtures", "load", k.write("more.toml", MORE_FIXTURE))
     k.ok("operator", "add", "dave", "--role", "reviewer", "--role", "auditor")
     first = k.dump()
     expect_in('[[operator]]\nname = "dave"', first, "operators are dumped")
@@ -18,11 +56,11 @@ def test_dump_load_dump_is_byte_identical(k):
     fresh.init()  # the same OS account: the same admin in both stores
     path = fresh.write("dump.toml", first)
     r = fresh.ok("fixtures", "load", path, json=True)
-    expect_eq(r.json["customers_created"], 2, "customers created from the dump", r)
+    expect_eq(r.json["customers_created"], 3, "customers created from the dump", r)
     second = fresh.dump()
     expect_eq(second, first, "dump of the reloaded store")
     # What the dump carries is enough to show the customer the same way.
-    for cid in ("C000001", "C000003"):
+    for cid in ("C000001", "C000003", "C000005"):
         expect_eq(fresh.ok("customer", "show", cid, json=True).json, k.ok("customer", "show", cid, json=True).json,
                   f"customer show {cid} in both stores")
 

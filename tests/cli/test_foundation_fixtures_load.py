@@ -4,21 +4,8 @@ import hashlib
 import ssl
 
 import kltest
-from kltest import expect, expect_eq, expect_error, expect_in, expect_ok
+from kltest import CERT_PEM, expect, expect_eq, expect_error, expect_in, expect_ok
 
-# A self-signed ECDSA P-256 certificate, as an e-shield would hold.
-CERT_PEM = """-----BEGIN CERTIFICATE-----
-MIIBljCCAT2gAwIBAgIUDOqIYr1dDk0To3MMrI5yMzF2xKkwCgYIKoZIzj0EAwIw
-IDEeMBwGA1UEAwwVQzAwMDAwMSB0ZXN0IGUtc2hpZWxkMCAXDTI2MTEyNjA1MDgy
-N1oYDzIxMjYxMTAyMDUwODI3WjAgMR4wHAYDVQQDDBVDMDAwMDAxIHRlc3QgZS1z
-aGllbGQwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASKmrqBdNT9/UFcSZCbII0p
-5D+b5nMXMIayxodvTiLbjcM7oeie811/oJW/+EATW38L/w69eGspvBNwJASTn8f0
-o1MwUTAdBgNVHQ4EFgQU0AtLaTV7q+cp783utlramCZjElkwHwYDVR0jBBgwFoAU
-0AtLaTV7q+cp783utlramCZjElkwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQD
-AgNHADBEAiArFrDINCjSToHoJpA0WGDfzv8yJGtrGrrrOtPwEuzwagIgKnQPpqZX
-w7TGagOoIQafZVq58nq/8u2oNYFPqQFnYs4=
------END CERTIFICATE-----
-"""
 
 # The fixture example of cli.md, verbatim.
 CLI_MD_EXAMPLE = '''[[operator]]
@@ -276,7 +263,7 @@ def test_duplicate_customer_across_files_rejects_the_whole_load(k):
     first = k.write("first.toml", first_text)
     second_text = customer(12, phone=ident(13)[1], account=ident(13)[2])
     second = k.write("second.toml", second_text)
-    expect_error(k.run("fixtures", "load", first, second), 65, "invalid-fixture", "C000012", second)
+    expect_error(k.run("fixtures", "load", first, second), 65, "invalid-fixture", "C000012", f"{second}:1:")
     for cid in ("C000010", "C000012"):
         expect_error(k.run("customer", "show", cid), 67, "not-found")
     expect_eq(k.dump(), dump, "store contents")

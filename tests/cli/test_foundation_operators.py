@@ -84,6 +84,18 @@ def test_last_admin_cannot_be_removed(k):
     expect_error(k.run("operator", "remove", "root2", op="root2"), 77, "last-admin")
 
 
+def test_last_admin_cannot_drop_the_admin_role(k):
+    k.init()
+    before = k.audit_count()
+    expect_error(k.run("operator", "add", admin(), "--role", "auditor"), 77, "last-admin", admin())
+    expect_eq(roles_of(k, admin()), ["admin"], "the last admin keeps the role")
+    expect_eq(k.audit_count(), before, "audit entries")
+    k.ok("operator", "add", admin(), "--role", "admin", "--role", "auditor")  # keeping admin is fine
+    k.ok("operator", "add", "root2", "--role", "admin")
+    k.ok("operator", "add", admin(), "--role", "auditor")  # another admin exists now
+    expect_eq(roles_of(k, admin(), op="root2"), ["auditor"], "demoted once another admin exists")
+
+
 def test_demoting_is_not_removing(k):
     # An admin who also holds another role: removing a non-last admin works; a non-admin can go.
     k.init()

@@ -177,6 +177,11 @@ def test_materials_are_checked(k):
     expect(r.code == 77 and r.json["error"]["exit"] == 77, "face recognition must have passed", r)
     expect_eq(k.dump(), before, "refused submissions change nothing")
     expect_eq(k.ok("review", "list", json=True).json, [], "no case")
+    refused = [e["details"]["error"] for e in k.ok("audit", "list", json=True).json if e["outcome"] == "refused"]
+    expect_eq(refused, ["invalid-material", "invalid-material", "face-failed"], "refusals audited (66 is not)")
+    leftovers = os.listdir(k.store + ".materials") if os.path.isdir(k.store + ".materials") else []
+    expect(not any(name.startswith(".") or name.endswith(".tmp") for name in leftovers),
+           f"no temporary files left in the materials directory: {leftovers}")
     # The code was not used by the refusals; a PNG named .jpg is a PNG.
     r = reset_login_case(k, T0, {**good, "--id-front": renamed}, code=code)
     kltest.expect_ok(r)
@@ -206,6 +211,8 @@ def test_reset_login_case_refusals(k):
               "the refusals are audited")
     after = k.dump()
     expect_eq(after, before, "nothing changed but counters and the audit log")
+    store_dir = k.store + ".materials"
+    expect(not os.path.isdir(store_dir) or os.listdir(store_dir) == [], "no materials kept for refused submissions")
     kltest.expect_ok(reset_login_case(k, T0, files, code=code))
 
 

@@ -21,7 +21,7 @@ CaseRecord SqliteStore::read_case_row(SQLite::Statement& q) {
     c.id = q.getColumn(0).getString();
     c.kind = q.getColumn(1).getString();
     c.customer_id = q.getColumn(2).getString();
-    if (!q.getColumn(3).isNull()) c.account = open_field("cases.account", q.getColumn(3));
+    if (!q.getColumn(3).isNull()) c.account = open_field("cases.account", c.id, q.getColumn(3));
     c.state = q.getColumn(4).getString();
     c.submitted_at = instant_of(q.getColumn(5).getInt64());
     c.submitted_by = q.getColumn(6).getString();
@@ -29,10 +29,10 @@ CaseRecord SqliteStore::read_case_row(SQLite::Statement& q) {
     c.expires_at = instant_of(q.getColumn(8).getInt64());
     c.face_result = q.getColumn(9).getString();
     c.face_ref = q.getColumn(10).getString();
-    if (!q.getColumn(11).isNull()) c.contact_phone = open_field("cases.contact_phone", q.getColumn(11));
+    if (!q.getColumn(11).isNull()) c.contact_phone = open_field("cases.contact_phone", c.id, q.getColumn(11));
     c.staged_hash = text_or_empty(q.getColumn(12));
     c.staged_secret_enc = blob_of(q.getColumn(13));
-    if (!q.getColumn(14).isNull()) c.staged_phone = open_field("cases.staged_phone", q.getColumn(14));
+    if (!q.getColumn(14).isNull()) c.staged_phone = open_field("cases.staged_phone", c.id, q.getColumn(14));
     c.checks = q.getColumn(15).getString();
     c.decided_at = optional_time(q.getColumn(16));
     c.decided_by = text_or_empty(q.getColumn(17));
@@ -52,7 +52,7 @@ void SqliteStore::insert_case(const CaseRecord& c) {
         q.bind(2, c.kind);
         q.bind(3, c.customer_id);
         bind_blob(q, 4, c.account.empty() ? std::vector<unsigned char>{} : index_of("accounts.number", c.account));
-        bind_blob(q, 5, c.account.empty() ? std::vector<unsigned char>{} : seal("cases.account", c.account));
+        bind_blob(q, 5, c.account.empty() ? std::vector<unsigned char>{} : seal("cases.account", c.id, c.account));
         q.bind(6, c.state);
         q.bind(7, seconds_of(c.submitted_at));
         q.bind(8, c.submitted_by);
@@ -60,10 +60,10 @@ void SqliteStore::insert_case(const CaseRecord& c) {
         q.bind(10, seconds_of(c.expires_at));
         q.bind(11, c.face_result);
         q.bind(12, c.face_ref);
-        bind_blob(q, 13, c.contact_phone.empty() ? std::vector<unsigned char>{} : seal("cases.contact_phone", c.contact_phone));
+        bind_blob(q, 13, c.contact_phone.empty() ? std::vector<unsigned char>{} : seal("cases.contact_phone", c.id, c.contact_phone));
         if (c.staged_hash.empty()) q.bind(14); else q.bind(14, c.staged_hash);
         bind_blob(q, 15, c.staged_secret_enc);
-        bind_blob(q, 16, c.staged_phone.empty() ? std::vector<unsigned char>{} : seal("cases.staged_phone", c.staged_phone));
+        bind_blob(q, 16, c.staged_phone.empty() ? std::vector<unsigned char>{} : seal("cases.staged_phone", c.id, c.staged_phone));
         q.bind(17, c.checks);
         q.exec();
         for (const auto& m : c.materials) {

@@ -93,8 +93,8 @@ CustomerRecord SqliteStore::read_customer_row(SQLite::Statement& q) {
     c.id = q.getColumn(0).getString();
     c.name = q.getColumn(1).getString();
     c.id_type = q.getColumn(2).getString();
-    c.id_number = open_field("customers.id_number", q.getColumn(3));
-    c.phone = open_field("customers.phone", q.getColumn(4));
+    c.id_number = open_field("customers.id_number", c.id, q.getColumn(3));
+    c.phone = open_field("customers.phone", c.id, q.getColumn(4));
     c.status = q.getColumn(5).getString();
     c.login.hash = q.getColumn(6).getString();
     c.login.failures = q.getColumn(7).getInt64();
@@ -112,7 +112,7 @@ void SqliteStore::load_customer_children(CustomerRecord& c) {
     acc.bind(1, c.id);
     while (acc.executeStep()) {
         AccountRecord a;
-        a.number = open_field("accounts.number", acc.getColumn(0));
+        a.number = open_field("accounts.number", c.id, acc.getColumn(0));
         a.account_class = acc.getColumn(1).getString();
         a.txn_hash = acc.getColumn(2).getString();
         a.txn_failures = acc.getColumn(3).getInt64();
@@ -135,7 +135,7 @@ void SqliteStore::load_customer_children(CustomerRecord& c) {
     if (od.executeStep()) {
         OtpDeviceRecord d;
         d.type = od.getColumn(0).getString();
-        d.secret_base32 = open_field("otp_devices.secret", od.getColumn(1));
+        d.secret_base32 = open_field("otp_devices.secret", c.id, od.getColumn(1));
         d.digits = od.getColumn(2).getInt64();
         d.algorithm = od.getColumn(3).getString();
         d.period = od.getColumn(4).getInt64();
@@ -203,9 +203,9 @@ void SqliteStore::insert_customer(const CustomerRecord& c) {
             "INSERT INTO customers (id, name, id_type, id_number_enc, id_number_idx, phone_enc, phone_idx, status, "
             "login_hash, login_failures, login_locked_at, login_locked_reason, login_must_change, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        auto id_enc = seal("customers.id_number", c.id_number);
+        auto id_enc = seal("customers.id_number", c.id, c.id_number);
         auto id_idx = index_of("customers.id_number", c.id_number);
-        auto ph_enc = seal("customers.phone", c.phone);
+        auto ph_enc = seal("customers.phone", c.id, c.phone);
         auto ph_idx = index_of("customers.phone", c.phone);
         q.bind(1, c.id);
         q.bind(2, c.name);
@@ -229,7 +229,7 @@ void SqliteStore::insert_customer(const CustomerRecord& c) {
                 "INSERT INTO accounts (number_idx, number_enc, customer_id, position, class, txn_hash, txn_failures, "
                 "txn_locked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
             auto n_idx = index_of("accounts.number", a.number);
-            auto n_enc = seal("accounts.number", a.number);
+            auto n_enc = seal("accounts.number", c.id, a.number);
             qa.bind(1, n_idx.data(), static_cast<int>(n_idx.size()));
             qa.bind(2, n_enc.data(), static_cast<int>(n_enc.size()));
             qa.bind(3, c.id);
@@ -262,7 +262,7 @@ void SqliteStore::insert_customer(const CustomerRecord& c) {
             auto& qo = prepared(
                 "INSERT INTO otp_devices (customer_id, type, secret_enc, digits, algorithm, period, counter) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)");
-            auto s_enc = seal("otp_devices.secret", c.otp_device->secret_base32);
+            auto s_enc = seal("otp_devices.secret", c.id, c.otp_device->secret_base32);
             qo.bind(1, c.id);
             qo.bind(2, c.otp_device->type);
             qo.bind(3, s_enc.data(), static_cast<int>(s_enc.size()));

@@ -99,7 +99,7 @@ std::int64_t SqliteStore::enqueue(const OutboxMessage& m) {
             "INSERT INTO outbox (customer_id, to_enc, template, params, text, created_at, state, attempts, "
             "next_attempt_at, last_error, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         q.bind(1, m.customer_id);
-        bind_blob(q, 2, seal("outbox.to", m.to));
+        bind_blob(q, 2, seal("outbox.to", m.customer_id, m.to));
         q.bind(3, m.template_name);
         q.bind(4, m.params);
         q.bind(5, m.text);
@@ -132,7 +132,7 @@ OutboxMessage SqliteStore::read_outbox_row(SQLite::Statement& q) {
     OutboxMessage m;
     m.id = q.getColumn(0).getInt64();
     m.customer_id = q.getColumn(1).getString();
-    m.to = open_field("outbox.to", q.getColumn(2));
+    m.to = open_field("outbox.to", m.customer_id, q.getColumn(2));
     m.template_name = q.getColumn(3).getString();
     m.params = q.getColumn(4).getString();
     m.text = q.getColumn(5).getString();

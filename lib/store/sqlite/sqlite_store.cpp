@@ -6,7 +6,11 @@
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_guard.h"
 
+#include <fcntl.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -48,6 +52,18 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, Mode mode, std::int6
     if (mode == Mode::create_if_missing && path.has_parent_path()) {
         std::filesystem::create_directories(path.parent_path(), ec);
     }
+    // A new store is readable by its owner only: it holds names and password hashes, and
+    // SQLite gives the -wal and -shm files the same mode.
+    if (mode == Mode::create_if_missing && !std::filesystem::exists(path, ec)) {
+        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) ::close(fd);
+    }
+    // A new store is readable by its owner only: it holds names and password hashes, and
+    // SQLite gives the -wal and -shm files the same mode.
+    if (mode == Mode::create_if_missing && !std::filesystem::exists(path, ec)) {
+        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) ::close(fd);
+    }
     guarded(path_, [&] {
         int flags = SQLite::OPEN_READWRITE | (mode == Mode::create_if_missing ? SQLite::OPEN_CREATE : 0);
         db_ = std::make_unique<SQLite::Database>(path.string(), flags, static_cast<int>(busy_timeout_ms));
@@ -67,10 +83,19 @@ SQLite::Statement& SqliteStore::prepared(const char* sql) {
     if (!slot) {
         slot = std::make_unique<SQLite::Statement>(*db_, sql);
     } else {
-        slot->reset();
+        // tryReset: a statement whose last step failed (a constraint) reports that error
+        // again on reset; it is already handled, and the statement must stay usable.
+        slot->tryReset();
         slot->clearBindings();
     }
     return *slot;
+}
+
+// A cached statement that stepped to a row and was left there keeps its read snapshot
+// open; in WAL mode a write on top of an old snapshot fails at once instead of waiting for
+// the busy timeout. Every transaction boundary releases them all.
+void SqliteStore::release_statements() noexcept {
+    for (auto& [sql, statement] : statements_) statement->tryReset();
 }
 
 std::int64_t SqliteStore::schema_version() {
@@ -127,13 +152,15 @@ const StoreKeys& SqliteStore::keys() const {
     return *keys_;
 }
 
-std::vector<unsigned char> SqliteStore::seal(std::string_view column, std::string_view value) const {
-    return keys().cipher->seal(value, column);
+// The associated data names the column and the row's owner, so a sealed value copied to
+// another row or column fails authentication instead of decrypting as someone else's.
+std::vector<unsigned char> SqliteStore::seal(std::string_view column, std::string_view row, std::string_view value) const {
+    return keys().cipher->seal(value, fmt::format("{}/{}", column, row));
 }
 
-std::string SqliteStore::open_field(std::string_view column, const SQLite::Column& blob) const {
+std::string SqliteStore::open_field(std::string_view column, std::string_view row, const SQLite::Column& blob) const {
     const auto* data = static_cast<const unsigned char*>(blob.getBlob());
-    return keys().cipher->open(std::span(data, static_cast<std::size_t>(blob.getBytes())), column);
+    return keys().cipher->open(std::span(data, static_cast<std::size_t>(blob.getBytes())), fmt::format("{}/{}", column, row));
 }
 
 std::vector<unsigned char> SqliteStore::index_of(std::string_view column, std::string_view value) const {
@@ -142,15 +169,19 @@ std::vector<unsigned char> SqliteStore::index_of(std::string_view column, std::s
 }
 
 void SqliteStore::begin_write() {
+    release_statements();
     guarded(path_, [&] { return db_->exec("BEGIN IMMEDIATE"); });
 }
 void SqliteStore::begin_read() {
+    release_statements();
     guarded(path_, [&] { return db_->exec("BEGIN DEFERRED"); });
 }
 void SqliteStore::commit() {
+    release_statements();
     guarded(path_, [&] { return db_->exec("COMMIT"); });
 }
 void SqliteStore::rollback() noexcept {
+    release_statements();
     try {
         if (!db_->getHandle() || sqlite3_get_autocommit(db_->getHandle()) != 0) return;
         db_->exec("ROLLBACK");

@@ -91,9 +91,10 @@ public:
 
 private:
     SQLite::Statement& prepared(const char* sql);
+    void release_statements() noexcept;
     const StoreKeys& keys() const;
-    std::vector<unsigned char> seal(std::string_view column, std::string_view value) const;
-    std::string open_field(std::string_view column, const SQLite::Column& blob) const;
+    std::vector<unsigned char> seal(std::string_view column, std::string_view row, std::string_view value) const;
+    std::string open_field(std::string_view column, std::string_view row, const SQLite::Column& blob) const;
     std::vector<unsigned char> index_of(std::string_view column, std::string_view value) const;
     CustomerRecord read_customer_row(SQLite::Statement& row);
     CaseRecord read_case_row(SQLite::Statement& row);
