@@ -1,4 +1,4 @@
-// otp send, login verify, txn verify, reset-login, reset-txn, notify list|dispatch.
+// otp send, login verify, txn verify, reset-login, reset-txn, notify list|dispatch|retry.
 #include "app.h"
 #include "error.h"
 #include "flows/credentials.h"
@@ -163,27 +163,30 @@ void register_notify(CLI::App& app, App& cli) {
     list->callback([&cli, state] {
         cli.action = [&cli, state] {
             Context ctx = cli.open();
-            Transaction tx(*ctx.store, Transaction::Kind::read);
-            ctx.require_role({Role::operator_, Role::admin}, "notify list");
-            nlohmann::json rows = nlohmann::json::array();
-            ctx.store->for_each_outbox(*state, std::nullopt, [&](const OutboxMessage& m) {
-                rows.push_back(outbox_row(ctx, m));
-                return true;
-            });
-            cli.out.list(rows, {"id", "customer", "to", "template", "state", "attempts", "created_at"});
+            cli.out.list(list_outbox(ctx, *state), {"id", "customer", "to", "template", "state", "attempts", "created_at"});
         };
     });
     auto* dispatch = group->add_subcommand("dispatch", "deliver every message that is due");
     dispatch->callback([&cli] {
         cli.action = [&cli] {
             Context ctx = cli.open();
-            {
-                Transaction tx(*ctx.store, Transaction::Kind::read);
-                ctx.require_role({Role::operator_, Role::admin}, "notify dispatch");
-            }
-            auto j = dispatch_outbox(ctx);
+            auto j = dispatch_notifications(ctx);
             cli.out.message(fmt::format("sent {}, retrying {}, dead {}", j["sent"].get<std::int64_t>(),
                                         j["retrying"].get<std::int64_t>(), j["dead"].get<std::int64_t>()), j);
+        };
+    });
+    struct RetryOpts { std::optional<std::int64_t> id; bool all_dead = false; };
+    auto r = std::make_shared<RetryOpts>();
+    auto* retry = group->add_subcommand("retry", "put a dead letter (or every one) back in the queue");
+    retry->add_option("ID", r->id, "message id (see `notify list --state dead`)");
+    retry->add_flag("--all-dead", r->all_dead, "every dead letter");
+    retry->callback([&cli, r] {
+        cli.action = [&cli, r] {
+            if (r->id.has_value() == r->all_dead) fail(Exit::usage, "usage", "give a message ID or --all-dead (one of them)");
+            Context ctx = cli.open();
+            auto j = retry_dead(ctx, r->id);
+            cli.out.message(fmt::format("requeued {} dead letter(s); `kunlunctl notify dispatch` delivers them",
+                                        j["retried"].get<std::int64_t>()), j);
         };
     });
 }

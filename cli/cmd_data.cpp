@@ -86,6 +86,8 @@ void register_fixtures(CLI::App& app, App& cli) {
     auto options = std::make_shared<GenerateOptions>();
     generate->add_option("--customers", options->customers, "how many customers")->required();
     generate->add_option("--seed", options->seed, "seed: the same seed gives the same customers");
+    generate->add_option("--pending-cases", options->pending_cases,
+                         "also make M pending review cases (at most 3 per customer, one per kind)");
     generate->callback([&cli, options] {
         cli.action = [&cli, options] {
             Context ctx = cli.open();

@@ -47,11 +47,15 @@ void check_identity(const CustomerRecord& c, const IdentityClaim& claim, std::ch
     std::string type_name = claim.id_type.value_or(c.id_type);
     auto type = parse_id_type(type_name);
     if (!type) fail(Exit::usage, "usage", "unknown --id-type '{}': use resident-id, hkid or passport", type_name);
-    std::string number = normalize_id_number(*type, claim.id_number, today);
-    if (type_name != c.id_type || number != c.id_number || claim.name != c.name) {
+    auto mismatch = [&] {
         fail(Exit::refused, "identity-mismatch",
              "the ID type, number and name do not match customer {}'s records: check the document and try again", c.id);
-    }
+    };
+    // Another document type than the registered one is a mismatch, whatever its number looks
+    // like; a malformed number of the right type is refused as malformed (65).
+    if (type_name != c.id_type) mismatch();
+    std::string number = normalize_id_number(*type, claim.id_number, today);
+    if (number != c.id_number || claim.name != c.name) mismatch();
 }
 
 void check_confirmation(const Secret& value, const Secret& confirmation) {

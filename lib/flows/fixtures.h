@@ -22,6 +22,7 @@ nlohmann::json dump_fixtures(Context& ctx, std::ostream& out);
 struct GenerateOptions {
     std::int64_t customers = 0;
     std::uint64_t seed = 1;
+    std::int64_t pending_cases = 0;  // spread over the three kinds; at most 3 per customer
     bool progress = false;  // a progress line on stderr (the caller knows if it is a terminal)
 };
 nlohmann::json generate_fixtures(Context& ctx, const GenerateOptions& options);

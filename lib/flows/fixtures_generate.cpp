@@ -9,6 +9,7 @@
 #include "crypto/secret.h"
 #include "error.h"
 #include "flows/fixtures.h"
+#include "flows/fixtures_cases.h"
 #include "rules/identity.h"
 
 #include <argon2.h>
@@ -96,11 +97,13 @@ nlohmann::json generate_fixtures(Context& ctx, const GenerateOptions& options) {
     for (auto p : kLoginPasswords) login_hashes.push_back(seeded_hash(p, options.seed, "login", ctx.argon2_cost()));
     for (auto p : kTxnPasswords) txn_hashes.push_back(seeded_hash(p, options.seed, "txn", ctx.argon2_cost()));
 
+    PendingCaseMaker cases(ctx, options.pending_cases, options.customers);
     std::mt19937_64 rng(options.seed);
     for (std::int64_t i = 0; i < options.customers; ++i) {
         auto c = make_customer(i, rng, options.seed, login_hashes, txn_hashes);
         c.created_at = ctx.now;
         ctx.store->insert_customer(c);
+        cases.make_for(c, i);
         if (options.progress && (i + 1) % 10000 == 0) {
             std::fprintf(stderr, "\rgenerated %lld of %lld customers", static_cast<long long>(i + 1),
                          static_cast<long long>(options.customers));
@@ -108,7 +111,8 @@ nlohmann::json generate_fixtures(Context& ctx, const GenerateOptions& options) {
     }
     if (options.progress) std::fputs("\n", stderr);
     nlohmann::json summary = {{"customers", options.customers}, {"seed", options.seed},
-                              {"first", "C0000001"}, {"last", fmt::format("C{:07}", options.customers)}};
+                              {"first", "C0000001"}, {"last", fmt::format("C{:07}", options.customers)},
+                              {"pending_cases", options.pending_cases}};
     ctx.audit("fixtures generate", "", "ok", summary);
     tx.commit();
     return summary;

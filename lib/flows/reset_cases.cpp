@@ -47,6 +47,7 @@ nlohmann::json reset_login_without_phone(Context& ctx, const std::string& custom
                                          const std::string& face, const std::string& face_ref,
                                          const MaterialFiles& files, const std::string& contact_phone_raw,
                                          const std::string& contact_otp, const NewSecret& password) {
+    if (face.empty()) fail(Exit::usage, "usage", "give --face pass (the result of the face check) and --face-ref");
     if (face_ref.empty()) fail(Exit::usage, "usage", "--face-ref names the face check; it is required");
     require_materials(files);
     std::string contact_phone = normalize_phone(contact_phone_raw);

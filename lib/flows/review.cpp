@@ -106,8 +106,14 @@ void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool a
             found = true;
         }
         if (!found) fail(Exit::not_found, "not-found", "case {}: the account no longer exists", c.id);
+    } else if (c.kind == "change-phone") {
+        if (auto owner = ctx.store->customer_with_phone(c.staged_phone); owner && *owner != c.customer_id) {
+            fail(Exit::data, "phone-taken", "case {}: {} became customer {}'s reserved phone meanwhile", c.id,
+                 mask_phone(c.staged_phone), *owner);
+        }
+        ctx.store->update_phone(c.customer_id, c.staged_phone);
     } else {
-        fail(Exit::internal, "internal", "case {}: approving a {} case is not supported by this build", c.id, c.kind);
+        fail(Exit::internal, "internal", "case {}: unknown kind {}", c.id, c.kind);
     }
     close_case(ctx, c, "approved", "", note, automatic);
     notify_result(ctx, c, "case_approved", nlohmann::json::object(), recipients);

@@ -1,6 +1,7 @@
 #include "notify/outbox.h"
 
 #include "error.h"
+#include "flows/command.h"
 #include "notify/sink.h"
 #include "rules/identity.h"
 
@@ -126,6 +127,61 @@ nlohmann::json dispatch_outbox(Context& ctx) {
         tx.commit();
     }
     return {{"sent", sent}, {"retrying", failed}, {"dead", dead}};
+}
+
+nlohmann::json list_outbox(Context& ctx, const std::optional<std::string>& state) {
+    Transaction tx(*ctx.store, Transaction::Kind::read);
+    ctx.require_role({Role::operator_, Role::admin}, "notify list");
+    nlohmann::json rows = nlohmann::json::array();
+    ctx.store->for_each_outbox(state, std::nullopt, [&](const OutboxMessage& m) {
+        rows.push_back(outbox_row(ctx, m));
+        return true;
+    });
+    return rows;
+}
+
+nlohmann::json dispatch_notifications(Context& ctx) {
+    {
+        Transaction tx(*ctx.store, Transaction::Kind::read);
+        ctx.require_role({Role::operator_, Role::admin}, "notify dispatch");
+    }
+    return dispatch_outbox(ctx);
+}
+
+nlohmann::json retry_dead(Context& ctx, std::optional<std::int64_t> id) {
+    return run_write(ctx, "notify retry", "", [&] {
+        ctx.require_role({Role::operator_, Role::admin}, "notify retry");
+        std::vector<OutboxMessage> dead;
+        // Dead letters come from the (state, next_attempt_at, id) index; only a refusal
+        // walks the whole outbox to tell an unknown id from a message that is not dead.
+        ctx.store->for_each_outbox(std::string("dead"), std::nullopt, [&](const OutboxMessage& m) {
+            if (!id || m.id == *id) dead.push_back(m);
+            return !id || m.id != *id;
+        });
+        if (id && dead.empty()) {
+            std::optional<OutboxMessage> found;
+            ctx.store->for_each_outbox(std::nullopt, std::nullopt, [&](const OutboxMessage& m) {
+                if (m.id == *id) found = m;
+                return m.id < *id;
+            });
+            if (!found) fail(Exit::not_found, "not-found", "no message {} in the outbox (see `kunlunctl notify list`)", *id);
+            fail(Exit::refused, "not-dead", "message {} is {}, not a dead letter: only dead letters are retried "
+                 "(see `kunlunctl notify list --state dead`)", *id, found->state);
+        }
+        nlohmann::json ids = nlohmann::json::array();
+        for (auto& m : dead) {
+            m.state = "pending";
+            m.attempts = 0;
+            m.next_attempt_at = ctx.now;
+            ctx.store->update_outbox(m);
+            ids.push_back(m.id);
+        }
+        if (!dead.empty()) {
+            ctx.audit("notify retry", id ? std::string_view(dead.front().customer_id) : std::string_view(), "ok",
+                      {{"ids", ids}, {"count", dead.size()}, {"all_dead", !id.has_value()}});
+        }
+        return nlohmann::json({{"retried", dead.size()}, {"ids", ids}});
+    });
 }
 
 }  // namespace kunlun

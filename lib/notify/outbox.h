@@ -26,7 +26,19 @@ std::int64_t enqueue_notification(Context& ctx, const Notification& n);
 void deliver_now(Context& ctx, const Notification& n);
 
 // Delivers every pending message that is due; retries with back-off; parks dead letters.
+// No role check: the caller has made it (`notify dispatch`: operator or admin; the review
+// batch: reviewer, which delivers the notifications it causes itself).
 nlohmann::json dispatch_outbox(Context& ctx);
 nlohmann::json outbox_row(const Context& ctx, const OutboxMessage& m);
+
+// `notify list [--state S]` (operator, admin): every message in id order, as outbox_row.
+nlohmann::json list_outbox(Context& ctx, const std::optional<std::string>& state);
+// `notify dispatch` (operator, admin): the role check, then dispatch_outbox.
+nlohmann::json dispatch_notifications(Context& ctx);
+// `notify retry ID | --all-dead` (operator, admin): puts dead letters back in the queue
+// (pending, attempts 0, due now), audited in the same transaction. With an id: 67
+// `not-found` for an unknown message, 77 `not-dead` for one that is not a dead letter.
+// Returns {"retried": N, "ids": [...]}.
+nlohmann::json retry_dead(Context& ctx, std::optional<std::int64_t> id);
 
 }  // namespace kunlun

@@ -72,6 +72,7 @@ public:
     virtual std::vector<std::string> login_history(const std::string& customer_id) = 0;
     virtual void set_login_history(const std::string& customer_id, const std::vector<std::string>& hashes) = 0;
 
+    virtual void update_phone(const std::string& customer_id, const std::string& e164) = 0;
     virtual void update_login(const std::string& customer_id, const LoginCredential& login) = 0;
     virtual void update_account_txn(const std::string& number, const AccountRecord& account) = 0;
 

@@ -116,6 +116,8 @@ def test_dump_with_json_output_prints_one_json_value(k):
     expect(r.code in (0, 64), "a result, or a usage error pointing to --out", r)
     if r.code == 64:
         expect_error(r, 64, "usage", "--out")
+    elif isinstance(r.json, dict) and "toml" in r.json:
+        expect_eq(r.json["toml"], k.dump(), "the TOML inside the JSON result")
 
 
 def test_dump_of_empty_store(k):

@@ -148,6 +148,7 @@ def test_reset_with_reserved_phone(k):
         (ZHANG[:5] + ["李雷"], "identity-mismatch"),                                        # wrong name
         (ZHANG[:3] + [kltest.resident_id("11010519800101001"), "--name", "张伟"], "identity-mismatch"),
         (ZHANG + ["--id-type", "passport"], "identity-mismatch"),                          # wrong type
+        (ZHANG + ["--id-type", "hkid"], "identity-mismatch"),            # wrong type, not an HKID number
     ]
     for ident, slug in bad:
         expect_error(reset_login(k, code, "Lighthouse-42", ident=ident), 77, slug)
@@ -157,7 +158,7 @@ def test_reset_with_reserved_phone(k):
     expect_error(reset_login(k, code, "Lighthouse-42", ident=ZHANG[:3] + ["12345", "--name", "张伟"]), 65,
                  "invalid-id-number")
     expect_eq(k.dump(), before, "nothing changed by the refusals")
-    expect_eq(len(refusals(k, "reset-login")), audited + 6, "each refusal audited")
+    expect_eq(len(refusals(k, "reset-login")), audited + 7, "each refusal audited")
     expect_eq(show(k)["login"]["locked"], True, "still locked")
     r = reset_login(k, code, "Lighthouse-42")
     kltest.expect_ok(r)
@@ -216,6 +217,10 @@ def test_branch_reset_gives_a_temporary_password(k):
     k.write_config("")
     r = k.ok("reset-login", *ZHANG, "--at-branch", op="alice", now=T0, json=True)
     expect(re.fullmatch(r"[0-9]{6,8}", r.json["temporary_password"]), "6-8 digits by default", r)
+    # An HKID as printed on the card, brackets and all.
+    r = k.ok("reset-login", "--customer", "C000003", "--id-number", "A123456(3)", "--name", "陳大文", "--at-branch",
+             op="alice", now=T0, json=True)
+    expect_eq(login(k, r.json["temporary_password"], customer="C000003").json["must_change"], True, "HKID customer")
 
 
 def test_txn_lockout(k):

@@ -156,6 +156,9 @@ def test_due_dates_and_withdrawal(k):
         previous = r.json["id"]
     cases = k.ok("review", "list", json=True).json
     expect_eq(sorted(c["state"] for c in cases), ["pending"] + ["withdrawn"] * 4, "one pending case left")
+    with k.db() as db:
+        sealed = dict(db.execute("SELECT id, staged_secret_enc IS NOT NULL FROM cases").fetchall())
+    expect_eq(sealed, {c["id"]: c["state"] == "pending" for c in cases}, "a withdrawn case's sealed secret is wiped")
     # Another kind or another customer withdraws nothing.
     kltest.expect_ok(reset_txn_case(k, "2026-09-30T10:01:00+08:00", files))
     expect_eq(case_show(k, previous)["state"], "pending", "a reset-txn case leaves the reset-login case alone")

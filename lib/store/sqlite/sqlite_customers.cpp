@@ -62,6 +62,16 @@ std::vector<unsigned char> blob_of(const SQLite::Column& c) {
     return {p, p + c.getBytes()};
 }
 
+void SqliteStore::update_phone(const std::string& customer_id, const std::string& e164) {
+    guarded(path_, [&] {
+        auto& q = prepared("UPDATE customers SET phone_enc = ?, phone_idx = ? WHERE id = ?");
+        bind_blob(q, 1, seal("customers.phone", customer_id, e164));
+        bind_blob(q, 2, index_of("customers.phone", e164));
+        q.bind(3, customer_id);
+        return q.exec();
+    });
+}
+
 void SqliteStore::update_login(const std::string& customer_id, const LoginCredential& login) {
     guarded(path_, [&] {
         auto& q = prepared(

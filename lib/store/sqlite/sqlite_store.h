@@ -51,6 +51,7 @@ public:
     std::vector<std::string> login_history(const std::string& customer_id) override;
     void set_login_history(const std::string& customer_id, const std::vector<std::string>& hashes) override;
 
+    void update_phone(const std::string& customer_id, const std::string& e164) override;
     void update_login(const std::string& customer_id, const LoginCredential& login) override;
     void update_account_txn(const std::string& number, const AccountRecord& account) override;
 
