@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 
 namespace kunlun {
 
@@ -13,8 +14,15 @@ BankZone::BankZone(const std::string& iana_name) : name_(iana_name) {
     const char* tzdir = std::getenv("TZDIR");
     std::filesystem::path base = tzdir != nullptr ? tzdir : "/usr/share/zoneinfo";
     std::error_code ec;
-    if (iana_name.empty() || iana_name.find("..") != std::string::npos ||
-        !std::filesystem::is_regular_file(base / iana_name, ec)) {
+    // A zone is a relative name of a compiled zone file (TZif); anything else would make the
+    // C library fall back to UTC without a word.
+    auto is_zone_file = [](const std::filesystem::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        char magic[4] = {};
+        return in.read(magic, 4) && std::string_view(magic, 4) == "TZif";
+    };
+    if (iana_name.empty() || iana_name.front() == '/' || iana_name.find("..") != std::string::npos ||
+        !std::filesystem::is_regular_file(base / iana_name, ec) || !is_zone_file(base / iana_name)) {
         fail(Exit::config, "config", "key 'bank.timezone': '{}' is not a time zone this system knows (is tzdata installed?)",
              iana_name);
     }

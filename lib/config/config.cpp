@@ -54,6 +54,10 @@ void walk(const toml::table& table, const std::string& prefix, const ConfigLayer
     for (const auto& [name, node] : table) {
         std::string key = prefix.empty() ? std::string(name.str()) : prefix + "." + std::string(name.str());
         if (const auto* sub = node.as_table()) {
+            // A misspelt section with nothing in it would otherwise pass unnoticed.
+            bool known = std::any_of(config_keys().begin(), config_keys().end(),
+                                     [&](const KeySpec& k) { return k.name.starts_with(key + "."); });
+            if (!known && sub->empty()) config_error(layer, node.source(), key, "unknown section (`kunlunctl config show` lists the keys)");
             walk(*sub, key, layer, settings, origins);
             continue;
         }
@@ -73,6 +77,9 @@ void Config::apply_file(const ConfigLayer& layer) {
     if (!std::filesystem::exists(layer.path, ec)) {
         if (layer.required) fail(Exit::no_input, "no-input", "config file {} does not exist", layer.path.string());
         return;
+    }
+    if (!std::filesystem::is_regular_file(layer.path, ec)) {
+        fail(Exit::no_input, "no-input", "config file {} is not a regular file", layer.path.string());
     }
     std::ifstream in(layer.path, std::ios::binary);
     if (!in) fail(Exit::no_input, "no-input", "cannot read config file {}", layer.path.string());

@@ -1,5 +1,7 @@
 #include "config/keys.h"
 
+#include "config/toml_text.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -95,7 +97,7 @@ std::string format_setting(const Settings& settings, const KeySpec& key) {
             if constexpr (std::is_same_v<T, bool>) {
                 return value ? "true" : "false";
             } else if constexpr (std::is_same_v<T, std::string>) {
-                return fmt::format("\"{}\"", value);
+                return toml_string(value);
             } else {
                 return std::to_string(value);
             }

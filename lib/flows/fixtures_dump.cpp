@@ -2,7 +2,7 @@
 // The output holds PII in clear (it is a full export): the CLI writes it with mode 0600.
 #include "flows/fixtures.h"
 #include "flows/roles.h"
-#include "flows/toml_writer.h"
+#include "config/toml_text.h"
 
 namespace kunlun {
 namespace {

@@ -67,7 +67,7 @@ nlohmann::json send_otp(Context& ctx, const std::string& customer_id, const std:
         otp.expires_at = ctx.now + std::chrono::seconds(s.otp_ttl_s);
         ctx.store->insert_otp(otp);
         ctx.audit("otp send", customer_id, "ok", {{"purpose", purpose}, {"to", mask_phone(dest)}});
-        deliver_now(ctx, {customer_id, dest, "otp", {{"code", code}, {"purpose", purpose}, {"minutes", s.otp_ttl_s / 60}}, "code"});
+        deliver_now(ctx, {customer_id, dest, "otp", {{"code", code}, {"purpose", purpose}, {"minutes", (s.otp_ttl_s + 59) / 60}}, "code"});
         std::fill(code.begin(), code.end(), '0');
         return nlohmann::json{{"customer", customer_id}, {"purpose", purpose}, {"to", mask_phone(dest)},
                               {"expires_at", ctx.format_time(otp.expires_at)}};

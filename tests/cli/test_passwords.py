@@ -1,7 +1,6 @@
 """Login and transaction passwords through the binary (domain.md §2, §3): the rules, the
 lockouts, the reset with the reserved phone, the branch reset, modify, and secrets off argv."""
 import json
-import os
 import re
 from datetime import datetime, timedelta
 

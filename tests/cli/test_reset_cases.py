@@ -6,7 +6,7 @@ import os
 from datetime import datetime, timedelta
 
 import kltest
-from kltest import expect, expect_eq, expect_error, expect_in, expect_not_in
+from kltest import expect, expect_eq, expect_error, expect_not_in
 
 T0 = "2026-03-06T10:00:00+08:00"  # a Friday
 ZHANG = ["--customer", "C000001", "--id-number", "11010519491231002X", "--name", "张伟"]

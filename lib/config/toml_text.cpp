@@ -1,4 +1,4 @@
-#include "flows/toml_writer.h"
+#include "config/toml_text.h"
 
 #include <fmt/format.h>
 

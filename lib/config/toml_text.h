@@ -1,4 +1,4 @@
-// Writing TOML by hand for `fixtures dump`: stable key order and formatting, so that a dump
+// Writing TOML by hand for `fixtures dump` and `config show`: stable key order and formatting, so that a dump
 // loaded into a new store and dumped again is byte-for-byte the same file.
 #pragma once
 
