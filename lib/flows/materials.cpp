@@ -76,6 +76,22 @@ std::filesystem::path materials_directory(const Context& ctx) {
     return std::filesystem::path(ctx.locator.path.string() + ".materials");
 }
 
+void precheck_material(const Context& ctx, const std::string& role, const std::filesystem::path& file) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) fail(Exit::no_input, "no-input", "no {} file {}", role, file.string());
+    auto size = static_cast<std::int64_t>(std::filesystem::file_size(file, ec));
+    if (size > ctx.settings().materials_max_bytes) {
+        fail(Exit::data, "invalid-material", "{} is {} bytes, over the {}-byte limit for a material", file.string(), size,
+             ctx.settings().materials_max_bytes);
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) fail(Exit::no_input, "no-input", "cannot read {}", file.string());
+    std::string head(16, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    if (media_type(head).empty()) fail(Exit::data, "invalid-material", "{} ({}) is not a JPEG or PNG image", file.string(), role);
+}
+
 MaterialRecord take_material(const Context& ctx, const std::string& role, const std::filesystem::path& file) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) fail(Exit::no_input, "no-input", "no {} file {}", role, file.string());

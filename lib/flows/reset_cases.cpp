@@ -23,6 +23,9 @@ void require_materials(const MaterialFiles& files) {
 // copies behind in the materials directory.
 std::vector<MaterialRecord> take_materials(const Context& ctx, const MaterialFiles& files) {
     require_materials(files);
+    precheck_material(ctx, "handheld", files.handheld);
+    precheck_material(ctx, "id-back", files.id_back);
+    precheck_material(ctx, "id-front", files.id_front);
     return {take_material(ctx, "handheld", files.handheld), take_material(ctx, "id-back", files.id_back),
             take_material(ctx, "id-front", files.id_front)};
 }

@@ -63,9 +63,14 @@ login_password = "Kunlun2026!"
     return "".join(out)
 
 
+def configure(k, config=""):
+    """The workspace's config: the file sink, a cheap Argon2id, then `config` (more tables)."""
+    k.write_config(FAST + config)
+
+
 def setup(k, config="", customers=0):
     """A test store with the example fixture (alice also a reviewer), dave, erin and N more customers."""
-    k.write_config(FAST + config)
+    configure(k, config)
     k.init()
     fixture = kltest.EXAMPLE_FIXTURE.replace('roles = ["operator"]', 'roles = ["operator", "reviewer"]', 1)
     k.ok("fixtures", "load", k.write("all.toml", fixture + OPERATORS + customers_toml(customers)))
@@ -126,6 +131,17 @@ def reset_txn(k, now, c, tag=None, pin=PIN, face="pass", op="alice"):
 
 ZHANG = {"id": "C000001", "name": "张伟", "id_number": "11010519491231002X", "phone": "+8613800001152",
          "account": "6222020200000000014"}
+
+
+def damage(k, case_id, role, how):
+    """Removes ("remove") or alters ("alter") one material of a case in STORE.materials."""
+    sha = [m["sha256"] for m in show(k, case_id)["materials"] if m["role"] == role][0]
+    path = os.path.join(k.store + ".materials", sha)
+    if how == "remove":
+        os.remove(path)
+    else:
+        with open(path, "ab") as f:
+            f.write(b"tampered")
 
 
 def show(k, case_id):
