@@ -64,6 +64,7 @@ private:
 
 struct Counts {
     std::int64_t checked = 0, approved = 0, rejected = 0, expired = 0, passed = 0;
+    std::int64_t closed_overdue = 0;  // decided or expired cases that were past their due time
 };
 
 class BatchRun {
@@ -77,6 +78,18 @@ public:
 
     // Decides one pending case; returns the action taken.
     std::string process(CaseRecord& c) {
+        std::string action = decide(c);
+        if (action != "checked" && c.due_at < ctx_.now) ++counts_.closed_overdue;
+        return action;
+    }
+
+    const Counts& counts() const { return counts_; }
+    void summary_line(const nlohmann::json& summary) {
+        if (report_) report_ << nlohmann::json({{"summary", summary}}).dump() << "\n";
+    }
+
+private:
+    std::string decide(CaseRecord& c) {
         ++counts_.checked;
         if (ctx_.now > c.expires_at) {
             apply_expiry(ctx_, c);
@@ -99,12 +112,6 @@ public:
         return record(c, "checked", "");
     }
 
-    const Counts& counts() const { return counts_; }
-    void summary_line(const nlohmann::json& summary) {
-        if (report_) report_ << nlohmann::json({{"summary", summary}}).dump() << "\n";
-    }
-
-private:
     // The reason code of the first failing check, or empty when every check passes.
     std::string failed_check(const CaseRecord& c) {
         auto customer = ctx_.store->find_customer(c.customer_id);
@@ -186,6 +193,8 @@ BatchResult run_batch(Context& ctx, const BatchOptions& options) {
         CaseFilter filter;
         filter.overdue_at = ctx.now;
         overdue = ctx.store->count_cases(filter);
+        // A dry run rolled its decisions back: what it would have closed is not overdue.
+        if (options.dry_run) overdue -= run.counts().closed_overdue;
     }
     if (!options.dry_run && !result.interrupted) {
         if (ctx.settings().notify_sink.empty()) {

@@ -24,14 +24,8 @@ std::shared_ptr<const MasterKey> load_or_create_key(const std::filesystem::path&
 }  // namespace
 
 InitReport init_store(const SessionOptions& options, bool testing) {
-    Config config = load_config(options);
-    BankZone zone(config.settings.bank_timezone);
-    Context ctx{std::move(config), std::move(zone), StoreLocator::resolve(options.store)};
+    Context ctx = session::unopened_context(options);
     auto overrides = session::read_overrides();
-    if (ctx.locator.kind == StoreLocator::Kind::postgresql) {
-        fail(Exit::unavailable, "store-unavailable",
-             "PostgreSQL stores are not supported by this build of kunlunctl yet; use a SQLite store");
-    }
     // A refused first init must leave nothing behind: check the overrides before the store
     // file is created (a new store is a test store exactly when --testing is given).
     std::error_code exists_ec;

@@ -16,6 +16,17 @@ namespace kunlun {
 
 namespace session {
 
+Context unopened_context(const SessionOptions& options) {
+    Config config = load_config(options);
+    BankZone zone(config.settings.bank_timezone);
+    Context ctx{std::move(config), std::move(zone), StoreLocator::resolve(options.store)};
+    if (ctx.locator.kind == StoreLocator::Kind::postgresql) {
+        fail(Exit::unavailable, "store-unavailable",
+             "PostgreSQL stores are not supported by this build of kunlunctl yet; use a SQLite store");
+    }
+    return ctx;
+}
+
 Overrides read_overrides() {
     Overrides o;
     if (const char* now = std::getenv("KUNLUNCTL_NOW"); now != nullptr && *now != '\0') {
@@ -106,14 +117,8 @@ void Context::audit(std::string_view command, std::string_view customer, std::st
 Config load_config(const SessionOptions& options) { return Config::load(Config::standard_layers(options.config)); }
 
 Context open_session(const SessionOptions& options) {
-    Config config = load_config(options);
-    BankZone zone(config.settings.bank_timezone);
-    Context ctx{std::move(config), std::move(zone), StoreLocator::resolve(options.store)};
+    Context ctx = session::unopened_context(options);
     auto overrides = session::read_overrides();
-    if (ctx.locator.kind == StoreLocator::Kind::postgresql) {
-        fail(Exit::unavailable, "store-unavailable",
-             "PostgreSQL stores are not supported by this build of kunlunctl yet; use a SQLite store");
-    }
     ctx.store = std::make_unique<SqliteStore>(ctx.locator.path, SqliteStore::Mode::open_existing,
                                               ctx.settings().store_busy_timeout_ms);
     auto version = ctx.store->schema_version();

@@ -11,6 +11,9 @@ struct Overrides {
     [[nodiscard]] bool any() const { return now || operator_name; }
 };
 
+// Config, the bank's zone and the store's location; the store itself is not opened yet.
+Context unopened_context(const SessionOptions& options);
+
 // Reads KUNLUNCTL_NOW / KUNLUNCTL_OPERATOR; a malformed KUNLUNCTL_NOW is exit 64.
 Overrides read_overrides();
 // Refuses overrides on a store that is not a test store (exit 77 `override-refused`).

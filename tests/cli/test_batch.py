@@ -58,14 +58,14 @@ def test_overdue_and_expiry_count_business_days(k):
     casekit.setup(k, customers=2)
     friday = casekit.reset_txn(k, T0, ZHANG)
     expect_eq(casekit.show(k, friday["id"])["expires_at"], "2026-03-13T23:59:59+08:00", "5 business days")
-    expect_counts(batch(k, "2026-03-09T23:59:59+08:00"), checked=1, overdue=0, expired=0)
+    expect_counts(batch(k, "2026-03-09T23:59:59+08:00"), checked=1, overdue=0, expired=0, notified=1)
     expect_eq(k.ok("review", "list", "--overdue", json=True, now="2026-03-09T23:59:59+08:00").json, [], "not yet")
     now = "2026-03-10T00:00:00+08:00"
     expect_counts(batch(k, now), checked=1, overdue=1, expired=0)
     listed = k.ok("review", "list", "--overdue", json=True, now=now).json
     expect_eq([(c["id"], c["overdue"]) for c in listed], [(friday["id"], True)], "review list --overdue")
     expect_counts(batch(k, "2026-03-13T23:59:59+08:00"), checked=1, overdue=1, expired=0)
-    expect_counts(batch(k, "2026-03-14T00:00:00+08:00"), checked=1, overdue=0, expired=1, notified=2)
+    expect_counts(batch(k, "2026-03-14T00:00:00+08:00"), checked=1, overdue=0, expired=1, notified=1)
     expect_eq(casekit.states(k)[friday["id"]], ("expired", None), "expired after the 5th business day")
     msg = [m for m in casekit.sms_for(k, friday["id"]) if m["template"] == "case_expired"]
     expect_eq([m["to"] for m in msg], [ZHANG["phone"]], "expiry SMS to the reserved phone")
@@ -120,22 +120,22 @@ def snapshot(k):
 
 def test_dry_run_changes_nothing_and_the_report(k):
     casekit.setup(k, ICBC + AUTO, customers=3)
-    casekit.reset_login(k, T0, casekit.customer(1), password=WEAK)
-    casekit.configure(k, AUTO)
-    casekit.reset_txn(k, T0, casekit.customer(2))                       # expires by the batch's day
+    casekit.reset_txn(k, T0, casekit.customer(2))                         # expires by the batch's day
     casekit.reset_txn(k, "2026-03-16T10:00:00+08:00", ZHANG, op="alice")  # alice's own: stays, overdue
+    casekit.reset_login(k, "2026-03-17T09:00:00+08:00", casekit.customer(1), password=WEAK)  # rejected
+    casekit.configure(k, AUTO)
     casekit.reset_login(k, "2026-03-17T10:00:00+08:00", casekit.customer(3), op="erin")  # approved
     now = "2026-03-20T12:00:00+08:00"
     before = snapshot(k)
     report = k.path("dry.jsonl")
     dry = batch(k, now, op="alice", extra=("--dry-run", "--report", report))
-    expect_counts(dry, checked=4, approved=1, rejected=1, expired=1, notified=0)
+    expect_counts(dry, checked=4, approved=1, rejected=1, expired=1, overdue=1, notified=0)
     expect_eq(snapshot(k), before, "a dry run changes nothing (dump, cases, audit, outbox, SMS, lock)")
     with open(report, encoding="utf-8") as f:
         dry_lines = [json.loads(line) for line in f]
     real_report = k.path("real.jsonl")
     real = batch(k, now, op="alice", extra=("--report", real_report))
-    expect_counts(real, checked=4, approved=1, rejected=1, expired=1, overdue=1, notified=8)
+    expect_counts(real, checked=4, approved=1, rejected=1, expired=1, overdue=1, notified=7)
     with open(real_report, encoding="utf-8") as f:
         lines = [json.loads(line) for line in f]
     expect_eq(len(lines), 5, "one line per case and a summary line")
@@ -257,7 +257,8 @@ def outcome(k):
 
 def test_sigkill_at_random_points_then_a_rerun_equals_one_run(k):
     casekit.setup(k, ICBC, customers=15)
-    cases = [casekit.reset_login(k, T0, casekit.customer(i), password=WEAK) for i in (1, 2)]
+    weak_at = "2026-03-12T09:00:00+08:00"
+    cases = [casekit.reset_login(k, weak_at, casekit.customer(i), password=WEAK) for i in (1, 2)]
     casekit.configure(k, AUTO + "chunk_size = 2\n")
     for i in range(3, 16):
         cases.append(casekit.reset_login(k, T0 if i < 6 else "2026-03-12T10:00:00+08:00", casekit.customer(i),
@@ -271,7 +272,7 @@ def test_sigkill_at_random_points_then_a_rerun_equals_one_run(k):
     casekit.configure(baseline, AUTO + "chunk_size = 2\n")
     copy_store(k, baseline)
     expected = batch(baseline, now, op="alice")
-    expect_counts(expected, checked=30, expired=3, rejected=3)
+    expect_counts(expected, checked=30, expired=3, rejected=5, approved=6)
     rng = random.Random(os.environ.get("KLTEST_SEED", "kunlun"))
     codes = []
     for _ in range(10):
