@@ -94,8 +94,13 @@ void register_resets(CLI::App& app, App& cli) {
             if (o->at_branch) {
                 Context ctx = cli.open();
                 auto j = reset_login_at_branch(ctx, o->customer, claim);
-                cli.out.message(fmt::format("temporary password (shown once, must be changed at next login): {}",
-                                            j["temporary_password"].get<std::string>()), j);
+                // Printed even with -q: it is shown once and nowhere else.
+                if (cli.out.format == Format::json) {
+                    cli.out.object(j);
+                } else {
+                    fmt::print("temporary password (shown once, must be changed at next login): {}\n",
+                               j["temporary_password"].get<std::string>());
+                }
                 return;
             }
             if (o->phone_unavailable) {

@@ -25,7 +25,7 @@ Checkpoint read_checkpoint(const std::filesystem::path& path) {
     try {
         auto j = nlohmann::json::parse(text.str());
         return {j.at("seq").get<std::int64_t>(), from_hex(j.at("mac").get<std::string>())};
-    } catch (const nlohmann::json::exception&) {
+    } catch (const std::exception&) {  // malformed JSON, a missing field or a MAC that is not hex
         fail(Exit::data, "invalid-checkpoint", "{} is not a checkpoint written by `kunlunctl audit checkpoint`",
              path.string());
     }

@@ -100,7 +100,8 @@ nlohmann::json case_json(const Context& ctx, const CaseRecord& c, bool full) {
     j["face"] = {{"result", c.face_result}, {"ref", c.face_ref.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.face_ref)}};
     if (!c.contact_phone.empty()) j["contact_phone"] = mask_phone(c.contact_phone);
     if (!c.staged_phone.empty()) j["new_phone"] = mask_phone(c.staged_phone);
-    j["staged_secret"] = !c.staged_hash.empty();
+    // Whether the sealed copy of a staged secret is still held (it is wiped by the decision).
+    j["staged_secret"] = !c.staged_secret_enc.empty();
     nlohmann::json materials = nlohmann::json::array();
     for (const auto& m : c.materials) {
         materials.push_back({{"role", m.role}, {"sha256", m.sha256}, {"media", m.media}, {"size", m.size}});

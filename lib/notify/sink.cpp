@@ -45,10 +45,15 @@ public:
         pid_t pid = ::fork();
         if (pid < 0) fail(Exit::io, "sink", "fork: {}", std::strerror(errno));
         if (pid == 0) {
+            // Its own process group, so that a timeout stops the program and everything it
+            // started; its output goes to our stderr, never into our stdout (`-o json`).
+            ::setpgid(0, 0);
             ::dup2(in[0], STDIN_FILENO);
+            ::dup2(STDERR_FILENO, STDOUT_FILENO);
             ::execl("/bin/sh", "sh", "-c", program_.c_str(), static_cast<char*>(nullptr));
             ::_exit(127);
         }
+        ::setpgid(pid, pid);  // both sides set it: no window in which a kill misses the group
         ::close(in[0]);
         ::signal(SIGPIPE, SIG_IGN);
         [[maybe_unused]] auto w = ::write(in[1], body.data(), body.size());
@@ -59,7 +64,7 @@ public:
             pid_t r = ::waitpid(pid, &status, WNOHANG);
             if (r == pid) break;
             if (std::chrono::steady_clock::now() >= deadline) {
-                ::kill(pid, SIGKILL);
+                ::kill(-pid, SIGKILL);
                 ::waitpid(pid, &status, 0);
                 fail(Exit::io, "sink", "the SMS program did not finish within {} s", timeout_.count());
             }

@@ -79,10 +79,15 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, Mode mode, std::int6
 }
 
 SQLite::Statement& SqliteStore::prepared(const char* sql) {
-    auto& slot = statements_[sql];
-    if (!slot) {
-        slot = std::make_unique<SQLite::Statement>(*db_, sql);
-    } else {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+        // Cached only once prepared: a statement that fails to prepare leaves no empty slot.
+        auto statement = std::make_unique<SQLite::Statement>(*db_, sql);
+        it = statements_.emplace(sql, std::move(statement)).first;
+        return *it->second;
+    }
+    auto& slot = it->second;
+    {
         // tryReset: a statement whose last step failed (a constraint) reports that error
         // again on reset; it is already handled, and the statement must stay usable.
         slot->tryReset();
