@@ -2,20 +2,16 @@
 reviewers and customers, distinct material files, one-time codes read from the file sink,
 and the two commands that make a case today (reset-login --phone-unavailable, reset-txn
 --face). Argon2id runs at a tiny cost so that dozens of cases take seconds, not minutes."""
-import json
 import os
-from datetime import datetime, timedelta
 
 import kltest
-from kltest import expect, expect_eq
+from kltest import JPEG, PNG, at, expect, expect_eq  # noqa: F401 - at, JPEG, PNG: part of this module's API
 
 T0 = "2026-03-06T10:00:00+08:00"  # a Friday
 FAST = "[crypto.argon2]\nmemory_kib = 64\ntime_cost = 1\n"
 CONTACT = "+8613700002233"
 LOGIN_PW = "Lighthouse-42"
 PIN = "502983"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
 DECISIONS = ("review approve", "review reject", "review expire")
 
 # alice submits cases and also reviews (two roles: four eyes must still stop her on her own
@@ -29,10 +25,6 @@ roles = ["reviewer"]
 name = "erin"
 roles = ["operator"]
 '''
-
-
-def at(base, seconds=0, days=0):
-    return (datetime.fromisoformat(base) + timedelta(seconds=seconds, days=days)).isoformat()
 
 
 def customer(i):
@@ -63,9 +55,10 @@ login_password = "Kunlun2026!"
     return "".join(out)
 
 
-def configure(k, config=""):
-    """The workspace's config: the file sink, a cheap Argon2id, then `config` (more tables)."""
-    k.write_config(FAST + config)
+def configure(k, config="", sink=None, notify=""):
+    """The workspace's config: `[notify]` with the file sink (or `sink`) and `notify` (more keys
+    of that table), a cheap Argon2id, then `config` (more tables)."""
+    k.write("config.toml", f'[notify]\nsink = "{sink or "file:" + k.sink}"\n{notify}\n{FAST}{config}')
 
 
 def setup(k, config="", customers=0):
@@ -77,10 +70,7 @@ def setup(k, config="", customers=0):
 
 
 def sms(k):
-    if not os.path.exists(k.sink):
-        return []
-    with open(k.sink, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return k.sms()
 
 
 def sms_for(k, case_id):
@@ -89,9 +79,7 @@ def sms_for(k, case_id):
 
 
 def send(k, now, purpose, customer_id, to=None, op="alice"):
-    k.ok("otp", "send", "--customer", customer_id, "--purpose", purpose, *(["--to", to] if to else []),
-         op=op, now=now)
-    return sms(k)[-1]["params"]["code"]
+    return k.send_otp(now, purpose, customer_id, to=to, op=op)
 
 
 def materials(k, tag):
@@ -100,10 +88,7 @@ def materials(k, tag):
     for flag, name, data in (("--id-front", f"front-{tag}.jpg", JPEG + b"front"),
                              ("--id-back", f"back-{tag}.png", PNG + b"back"),
                              ("--handheld", f"hand-{tag}.jpg", JPEG + b"handheld")):
-        path = k.path(name)
-        with open(path, "wb") as f:
-            f.write(data + tag.encode())
-        paths[flag] = path
+        paths[flag] = k.write_bytes(name, data + tag.encode())
     return [x for kv in paths.items() for x in kv]
 
 

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import traceback
+from datetime import datetime, timedelta
 
 BINARY = None  # set by main() from sys.argv[1]
 
@@ -100,6 +101,42 @@ w7TGagOoIQafZVq58nq/8u2oNYFPqQFnYs4=
 EXAMPLE_PII = ["13800001152", "11010519491231002X", "6222020200000000014", "91234567",
                "A1234563", "6222020200000000030", "JBSWY3DPEHPK3PXP"]
 
+# 李雷: an ID ending in a digit, born 1985-06-15, three accounts of classes I, II, III.
+LI_FIXTURE = '''
+[[customer]]
+id = "C000002"
+name = "李雷"
+id_type = "resident-id"
+id_number = "320102198506151236"
+phone = "+8613912358246"
+login_password = "Kunlun2026!"
+
+  [[customer.account]]
+  number = "6222020200000010005"
+  class = "I"
+  txn_password = "739182"
+
+  [[customer.account]]
+  number = "6222020200000020004"
+  class = "II"
+  txn_password = "739182"
+
+  [[customer.account]]
+  number = "6222020200000030003"
+  class = "III"
+  txn_password = "739182"
+'''
+LI_ACCOUNTS = {"I": "6222020200000010005", "II": "6222020200000020004", "III": "6222020200000030003"}
+
+# The smallest headers that pass as a JPEG and a PNG image.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+
+
+def at(base, seconds=0, days=0):
+    """The RFC 3339 time `seconds` (and `days`) after `base`."""
+    return (datetime.fromisoformat(base) + timedelta(seconds=seconds, days=days)).isoformat()
+
 
 class TestFailure(AssertionError):
     pass
@@ -147,6 +184,12 @@ class Workspace:
         os.makedirs(os.path.dirname(p), exist_ok=True)
         with open(p, "w", encoding="utf-8") as f:
             f.write(text)
+        return p
+
+    def write_bytes(self, name, data):
+        p = self.path(name)
+        with open(p, "wb") as f:
+            f.write(data)
         return p
 
     def write_config(self, extra):
@@ -208,6 +251,25 @@ class Workspace:
         f = self.write("example.toml", EXAMPLE_FIXTURE)
         self.ok("fixtures", "load", f)
         return f
+
+    def load_example_with_li(self, config=""):
+        """init with `config`, then the example fixture plus 李雷 (LI_FIXTURE)."""
+        self.write_config(config)
+        self.init()
+        self.ok("fixtures", "load", self.write("all.toml", EXAMPLE_FIXTURE + LI_FIXTURE))
+
+    def sms(self):
+        """The SMS sink's messages, oldest first."""
+        if not os.path.exists(self.sink):
+            return []
+        with open(self.sink, encoding="utf-8") as f:
+            return [jsonlib.loads(line) for line in f if line.strip()]
+
+    def send_otp(self, now, purpose, customer="C000001", to=None, op="alice"):
+        """otp send; returns the code, read from the SMS sink."""
+        self.ok("otp", "send", "--customer", customer, "--purpose", purpose, *(["--to", to] if to else []),
+                op=op, now=now)
+        return self.sms()[-1]["params"]["code"]
 
     def audit_count(self):
         r = self.ok("audit", "list", json=True)

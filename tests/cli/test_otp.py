@@ -1,20 +1,13 @@
 """otp send and the use of one-time codes (domain.md §7): 6 random digits, a hash only in the
 store, 5 minutes, 5 wrong tries, one send per 60 s and 10 a day per customer, purpose and number."""
-import json
-import os
-from datetime import datetime, timedelta
 
 import kltest
-from kltest import expect, expect_eq, expect_error, expect_in, expect_not_in
+from kltest import at, expect, expect_eq, expect_error, expect_in, expect_not_in
 
 T0 = "2026-03-06T10:00:00+08:00"  # a Friday
 RESERVED = "+8613800001152"         # C000001's reserved phone
 CONTACT = "+8613700002233"
 ACCOUNT = "6222020200000000014"
-
-
-def at(base, seconds=0):
-    return (datetime.fromisoformat(base) + timedelta(seconds=seconds)).isoformat()
 
 
 def setup(k, config=""):
@@ -23,19 +16,12 @@ def setup(k, config=""):
     k.load_example()
 
 
-def sms(k):
-    if not os.path.exists(k.sink):
-        return []
-    with open(k.sink, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def send(k, now, purpose="reset-txn", customer="C000001", to=None):
     """Sends a code and returns it, read from the file sink."""
-    before = len(sms(k))
+    before = len(k.sms())
     args = ["otp", "send", "--customer", customer, "--purpose", purpose] + (["--to", to] if to else [])
     r = k.ok(*args, op="alice", now=now, json=True)
-    lines = sms(k)
+    lines = k.sms()
     expect_eq(len(lines), before + 1, "one SMS line per send", r)
     return lines[-1]["params"]["code"]
 
@@ -57,7 +43,7 @@ def test_send_delivers_a_code_and_stores_only_its_hash(k):
     expect_eq(r.json["to"], "*******1152", "the reply masks the number", r)
     expect_eq(r.json["expires_at"], "2026-03-06T10:05:00+08:00", "valid 5 minutes", r)
     expect_not_in("13800001152", r.out + r.err, "output", r)
-    line = sms(k)[-1]
+    line = k.sms()[-1]
     expect_eq(set(line), {"to", "template", "params", "text", "at"}, "sink line keys")
     expect_eq(line["to"], RESERVED, "to the reserved phone, E.164")
     expect_eq(line["template"], "otp", "template")
@@ -69,9 +55,9 @@ def test_send_delivers_a_code_and_stores_only_its_hash(k):
     for i, (purpose, to) in enumerate([("reset-txn", None), ("token", None), ("change-phone", CONTACT),
                                       ("reset-login", CONTACT)]):
         codes.append(send(k, at(T0, i + 1), purpose, to=to))
-        expect_eq(sms(k)[-1]["to"], to or RESERVED, f"destination of the {purpose} code")
+        expect_eq(k.sms()[-1]["to"], to or RESERVED, f"destination of the {purpose} code")
     codes.append(send(k, T0, "reset-txn", customer="C000003"))
-    expect_eq(sms(k)[-1]["to"], "+85291234567", "C000003's reserved phone")
+    expect_eq(k.sms()[-1]["to"], "+85291234567", "C000003's reserved phone")
     expect(len(set(codes)) > 1, f"codes are random: {codes}")
     # The outbox shows each message as sent, never the code.
     r = k.ok("notify", "list", json=True, op="alice", now=T0)
@@ -107,8 +93,8 @@ def test_a_code_is_valid_for_the_configured_minutes(k):
     k.write_config("[policy.otp]\nttl_seconds = 120\n")
     r = k.ok("otp", "send", "--customer", "C000001", "--purpose", "reset-txn", op="alice", now=at(T0, 1000), json=True)
     expect_eq(r.json["expires_at"], at(T0, 1120), "expires_at follows policy.otp.ttl_seconds", r)
-    expect_eq(sms(k)[-1]["params"]["minutes"], 2, "the SMS names the minutes")
-    code = sms(k)[-1]["params"]["code"]
+    expect_eq(k.sms()[-1]["params"]["minutes"], 2, "the SMS names the minutes")
+    code = k.sms()[-1]["params"]["code"]
     expect_error(modify(k, code, at(T0, 1121), old="502983", new="739182"), 77, "otp-invalid", "expired")
 
 
@@ -163,12 +149,12 @@ def test_a_code_is_bound_to_its_purpose_and_number(k):
 def test_one_send_per_60_seconds(k):
     setup(k)
     send(k, T0)
-    before = len(sms(k))
+    before = len(k.sms())
     expect_error(k.run("otp", "send", "--customer", "C000001", "--purpose", "reset-txn", op="alice", now=at(T0, 30)),
                  75, "otp-too-soon", "30 s")
     expect_error(k.run("otp", "send", "--customer", "C000001", "--purpose", "reset-txn", op="alice", now=at(T0, 59),
                        json=True), 75, "otp-too-soon", "wait 1 s")
-    expect_eq(len(sms(k)), before, "nothing sent when refused")
+    expect_eq(len(k.sms()), before, "nothing sent when refused")
     # Counted per customer, purpose and destination number.
     send(k, at(T0, 1), "reset-login")
     send(k, at(T0, 2), "reset-login", to=CONTACT)
@@ -212,9 +198,9 @@ def test_to_is_only_for_reset_login_and_change_phone(k):
     expect_error(k.run("otp", "send", "--customer", "C000001", op="alice", now=T0), 64, "usage")
     expect_error(k.run("otp", "send", "--customer", "C999999", "--purpose", "reset-txn", op="alice", now=T0),
                  67, "not-found")
-    expect_eq(sms(k), [], "nothing sent")
+    expect_eq(k.sms(), [], "nothing sent")
     send(k, T0, "change-phone", to="13700002233")
-    expect_eq(sms(k)[-1]["to"], CONTACT, "a local number is normalised")
+    expect_eq(k.sms()[-1]["to"], CONTACT, "a local number is normalised")
     expect_error(k.run("otp", "send", "--customer", "C000001", "--purpose", "reset-txn", op="bob", now=T0),
                  77, "permission", "operator")
 

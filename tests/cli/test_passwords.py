@@ -1,57 +1,14 @@
 """Login and transaction passwords through the binary (domain.md §2, §3): the rules, the
 lockouts, the reset with the reserved phone, the branch reset, modify, and secrets off argv."""
-import json
 import re
-from datetime import datetime, timedelta
 
 import kltest
-from kltest import expect, expect_eq, expect_error, expect_in, expect_not_in
+from kltest import at, expect, expect_eq, expect_error, expect_in, expect_not_in
 
 T0 = "2026-03-06T10:00:00+08:00"
 ZHANG = ["--customer", "C000001", "--id-number", "11010519491231002X", "--name", "张伟"]
 ACCOUNT = "6222020200000000014"
-# 李雷: an ID ending in a digit, born 1985-06-15, three accounts of classes I, II, III.
-LI_FIXTURE = '''
-[[customer]]
-id = "C000002"
-name = "李雷"
-id_type = "resident-id"
-id_number = "320102198506151236"
-phone = "+8613912358246"
-login_password = "Kunlun2026!"
-
-  [[customer.account]]
-  number = "6222020200000010005"
-  class = "I"
-  txn_password = "739182"
-
-  [[customer.account]]
-  number = "6222020200000020004"
-  class = "II"
-  txn_password = "739182"
-
-  [[customer.account]]
-  number = "6222020200000030003"
-  class = "III"
-  txn_password = "739182"
-'''
-LI_ACCOUNTS = ["6222020200000010005", "6222020200000020004", "6222020200000030003"]
-
-
-def at(base, seconds=0):
-    return (datetime.fromisoformat(base) + timedelta(seconds=seconds)).isoformat()
-
-
-def setup(k, config=""):
-    k.write_config(config)
-    k.init()
-    k.ok("fixtures", "load", k.write("all.toml", kltest.EXAMPLE_FIXTURE + LI_FIXTURE))
-
-
-def send(k, now, purpose, customer="C000001"):
-    k.ok("otp", "send", "--customer", customer, "--purpose", purpose, op="alice", now=now)
-    with open(k.sink, encoding="utf-8") as f:
-        return json.loads(f.readlines()[-1])["params"]["code"]
+LI_ACCOUNTS = list(kltest.LI_ACCOUNTS.values())
 
 
 def reset_login(k, code, new, confirm=None, now=T0, ident=ZHANG, phone="13800001152"):
@@ -85,8 +42,8 @@ def refusals(k, command):
 
 
 def test_login_rule_kunlun_profile(k):
-    setup(k)
-    code = send(k, T0, "reset-login")
+    k.load_example_with_li()
+    code = k.send_otp(T0, "reset-login")
     before = k.dump()
     rows = [
         ("Kunlun7", "8-19"), ("Kunlun2026!abcdefghi", "8-19"),  # 7 and 20 characters
@@ -106,42 +63,42 @@ def test_login_rule_kunlun_profile(k):
     expect(all(e["details"]["error"] == "weak-password" for e in refusals(k, "reset-login")), "audited slug")
     kltest.expect_ok(reset_login(k, code, "Abcdefghij1234567!x"))  # 19 characters: accepted, code still valid
     expect_eq(login(k, "Abcdefghij1234567!x").json["ok"], True, "effective at once")
-    code = send(k, at(T0, 61), "reset-login")
+    code = k.send_otp(at(T0, 61), "reset-login")
     kltest.expect_ok(reset_login(k, code, "abcd!@#$", now=at(T0, 62)))  # 8 characters, letters + symbols
 
 
 def test_login_rule_icbc_profile(k):
-    setup(k, '[policy.login]\nprofile = "icbc"\n')
-    code = send(k, T0, "reset-login")
+    k.load_example_with_li('[policy.login]\nprofile = "icbc"\n')
+    code = k.send_otp(T0, "reset-login")
     for password, says in [("Kx9m2", "6-30"), ("Kx9m2qKx9m2qKx9m2qKx9m2qKx9m2qZ", "6-30"),
                            ("abcdefgh", "letters and digits"), ("abcd!@#$", "letters and digits"),
                            ("73918264", "letters and digits"), ("Zw491231", "birth date"), ("abc123", "common")]:
         line = expect_error(reset_login(k, code, password), 65, "weak-password", says)
         expect_in("icbc", line, "the message names the profile")
     kltest.expect_ok(reset_login(k, code, "Kx9m2qKx9m2qKx9m2qKx9m2qKx9m2q"))  # 30
-    code = send(k, at(T0, 61), "reset-login")
+    code = k.send_otp(at(T0, 61), "reset-login")
     kltest.expect_ok(reset_login(k, code, "Kx9m2q", now=at(T0, 62)))  # 6
 
 
 def test_last_five_login_passwords(k):
-    setup(k)
+    k.load_example_with_li()
     passwords = [f"Harbor-{n}x" for n in (31, 42, 53, 64, 75)]
     for i, pw in enumerate(passwords):
         now = at(T0, 61 * i)
-        kltest.expect_ok(reset_login(k, send(k, now, "reset-login"), pw, now=now))
+        kltest.expect_ok(reset_login(k, k.send_otp(now, "reset-login"), pw, now=now))
     now = at(T0, 61 * 6)
-    code = send(k, now, "reset-login")
+    code = k.send_otp(now, "reset-login")
     for old in passwords:
         expect_error(reset_login(k, code, old, now=now), 65, "weak-password", "last 5")
     kltest.expect_ok(reset_login(k, code, "Kunlun2026!", now=now))  # the 6th back is allowed again
 
 
 def test_reset_with_reserved_phone(k):
-    setup(k)
+    k.load_example_with_li()
     for _ in range(5):
         login(k, "wrong-password1")
     expect_eq(show(k)["login"]["locked"], True, "locked")
-    code = send(k, T0, "reset-login")
+    code = k.send_otp(T0, "reset-login")
     before, audited = k.dump(), len(refusals(k, "reset-login"))
     bad = [
         (ZHANG[:5] + ["李雷"], "identity-mismatch"),                                        # wrong name
@@ -174,7 +131,7 @@ def test_reset_with_reserved_phone(k):
 
 
 def test_login_lockout(k):
-    setup(k)
+    k.load_example_with_li()
     for i in range(1, 5):
         expect_error(login(k, "Wrong-pass1"), 77, "wrong-password", f"{5 - i} attempts left")
     expect_eq(show(k)["login"]["failures"], 4, "4 failures counted")
@@ -195,7 +152,7 @@ def test_login_lockout(k):
 
 
 def test_branch_reset_gives_a_temporary_password(k):
-    setup(k, "[policy.login]\ntemporary_length = 6\n")
+    k.load_example_with_li("[policy.login]\ntemporary_length = 6\n")
     for _ in range(5):
         login(k, "Wrong-pass1")
     r = k.run("reset-login", *ZHANG, "--at-branch", op="alice", now=T0, json=True)
@@ -223,7 +180,7 @@ def test_branch_reset_gives_a_temporary_password(k):
 
 
 def test_txn_lockout(k):
-    setup(k)
+    k.load_example_with_li()
     for i in range(1, 6):
         expect_error(txn(k, "502983"), 77, "wrong-password", f"{6 - i} attempts left")
     a = show(k)["accounts"][0]
@@ -235,7 +192,7 @@ def test_txn_lockout(k):
     expect_error(txn(k, "502983"), 77, "locked")
     expect_error(txn(k, "739182"), 77, "locked")
     expect_eq(show(k)["accounts"][0]["txn_locked"], True, "customer show says locked")
-    code = send(k, T0, "reset-txn")
+    code = k.send_otp(T0, "reset-txn")
     expect_error(modify(k, code, "739182", "502983"), 77, "locked")
     for acct in LI_ACCOUNTS:
         kltest.expect_ok(txn(k, "739182", account=acct, customer="C000002"))
@@ -243,8 +200,8 @@ def test_txn_lockout(k):
 
 
 def test_weak_transaction_passwords_refused(k):
-    setup(k)
-    code = send(k, T0, "reset-txn", customer="C000002")
+    k.load_example_with_li()
+    code = k.send_otp(T0, "reset-txn", customer="C000002")
     before = k.dump()
     weak = ["111111", "000000", "123456", "654321", "121212", "123123",
             "850615", "061585", "150685", "198506", "985061",  # birth date 1985-06-15
@@ -260,15 +217,15 @@ def test_weak_transaction_passwords_refused(k):
     expect_eq(len(refusals(k, "reset-txn")), len(weak) + 3, "each refusal audited")
     expect_eq(show(k, "C000002")["accounts"][1]["txn_failures"], 0, "a weak new password is no failure")
     # 张伟's ID ends in X: its last 6 digits still count.
-    c2 = send(k, T0, "reset-txn")
+    c2 = k.send_otp(T0, "reset-txn")
     for pin in ["491231", "231002", "001152"]:
         expect_error(modify(k, c2, "739182", pin), 65, "weak-password")
     kltest.expect_ok(modify(k, code, "739182", "502983", account=LI_ACCOUNTS[1], customer="C000002"))
 
 
 def test_modify_transaction_password(k):
-    setup(k)
-    code = send(k, T0, "reset-txn")
+    k.load_example_with_li()
+    code = k.send_otp(T0, "reset-txn")
     before = k.dump()
     expect_error(modify(k, code, "502983", "840271"), 77, "wrong-password", "5 attempts left")
     expect_eq(k.dump(), before, "a wrong old password changes only the counter")
@@ -285,14 +242,14 @@ def test_modify_transaction_password(k):
     expect_eq([m["template"] for m in sms], ["txn_password_changed"], "a notification queued")
     for i, acct in enumerate(LI_ACCOUNTS):  # every account class
         now = at(T0, 61 * i)
-        kltest.expect_ok(modify(k, send(k, now, "reset-txn", "C000002"), "739182", "502983", account=acct,
+        kltest.expect_ok(modify(k, k.send_otp(now, "reset-txn", "C000002"), "739182", "502983", account=acct,
                                 customer="C000002", now=now))
         kltest.expect_ok(txn(k, "502983", account=acct, customer="C000002"))
 
 
 def test_secrets_never_on_the_command_line(k):
-    setup(k)
-    code = send(k, T0, "reset-txn")
+    k.load_example_with_li()
+    code = k.send_otp(T0, "reset-txn")
     commands = [
         ["login", "verify", "--customer", "C000001"],
         ["txn", "verify", "--customer", "C000001", "--account", ACCOUNT],

@@ -1,69 +1,23 @@
 """Resets that end in a review case (domain.md §2, §3, §6): reset-login without the reserved
 phone and reset-txn with face + materials; due dates (T+1 business day), materials, withdrawal."""
 import hashlib
-import json
 import os
-from datetime import datetime, timedelta
 
 import kltest
-from kltest import expect, expect_eq, expect_error, expect_not_in
+from kltest import JPEG, LI_ACCOUNTS, PNG, at, expect, expect_eq, expect_error, expect_not_in
 
 T0 = "2026-03-06T10:00:00+08:00"  # a Friday
 ZHANG = ["--customer", "C000001", "--id-number", "11010519491231002X", "--name", "张伟"]
 CONTACT = "+8613700002233"
 ACCOUNT = "6222020200000000014"
 CASE_KEYS = {"id", "kind", "state", "customer", "due_at", "reason"}
-LI_FIXTURE = '''
-[[customer]]
-id = "C000002"
-name = "李雷"
-id_type = "resident-id"
-id_number = "320102198506151236"
-phone = "+8613912358246"
-login_password = "Kunlun2026!"
-
-  [[customer.account]]
-  number = "6222020200000010005"
-  class = "I"
-  txn_password = "739182"
-
-  [[customer.account]]
-  number = "6222020200000020004"
-  class = "II"
-  txn_password = "739182"
-
-  [[customer.account]]
-  number = "6222020200000030003"
-  class = "III"
-  txn_password = "739182"
-'''
-LI_ACCOUNTS = {"I": "6222020200000010005", "II": "6222020200000020004", "III": "6222020200000030003"}
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
-
-
-def at(base, seconds=0):
-    return (datetime.fromisoformat(base) + timedelta(seconds=seconds)).isoformat()
-
-
-def setup(k, config=""):
-    k.write_config(config)
-    k.init()
-    k.ok("fixtures", "load", k.write("all.toml", kltest.EXAMPLE_FIXTURE + LI_FIXTURE))
-
-
-def binary(k, name, data):
-    path = k.path(name)
-    with open(path, "wb") as f:
-        f.write(data)
-    return path
 
 
 def materials(k, tag=""):
     """Three distinct images: ID front (JPEG), ID back (PNG), handheld (JPEG)."""
-    front = binary(k, f"front{tag}.jpg", JPEG + b"front" + tag.encode())
-    back = binary(k, f"back{tag}.png", PNG + b"back" + tag.encode())
-    hand = binary(k, f"hand{tag}.jpeg", JPEG + b"handheld" + tag.encode() * 50)
+    front = k.write_bytes(f"front{tag}.jpg", JPEG + b"front" + tag.encode())
+    back = k.write_bytes(f"back{tag}.png", PNG + b"back" + tag.encode())
+    hand = k.write_bytes(f"hand{tag}.jpeg", JPEG + b"handheld" + tag.encode() * 50)
     return {"--id-front": front, "--id-back": back, "--handheld": hand}
 
 
@@ -71,15 +25,8 @@ def flat(files):
     return [x for kv in files.items() for x in kv]
 
 
-def send(k, now, purpose, customer="C000001", to=None):
-    k.ok("otp", "send", "--customer", customer, "--purpose", purpose, *(["--to", to] if to else []),
-         op="alice", now=now)
-    with open(k.sink, encoding="utf-8") as f:
-        return json.loads(f.readlines()[-1])["params"]["code"]
-
-
 def reset_login_case(k, now, files, code=None, password="Lighthouse-42", ident=ZHANG, face=("pass", "FR-1")):
-    code = code or send(k, now, "reset-login", to=CONTACT)
+    code = code or k.send_otp(now, "reset-login", to=CONTACT)
     face_args = ["--face", face[0]] + (["--face-ref", face[1]] if face[1] else [])
     return k.run("reset-login", *ident, "--phone-unavailable", *face_args, *flat(files),
                  "--contact-phone", "13700002233", "--contact-otp", code, "--password-stdin",
@@ -87,7 +34,7 @@ def reset_login_case(k, now, files, code=None, password="Lighthouse-42", ident=Z
 
 
 def reset_txn_case(k, now, files, account=ACCOUNT, customer="C000001", pin="502983", face=("pass", "FR-2"), code=None):
-    code = code or send(k, now, "reset-txn", customer=customer)
+    code = code or k.send_otp(now, "reset-txn", customer=customer)
     face_args = ["--face", face[0]] + (["--face-ref", face[1]] if face[1] else [])
     return k.run("reset-txn", "--customer", customer, "--account", account, *face_args, *flat(files),
                  "--otp", code, "--password-stdin", op="alice", now=now, stdin=f"{pin}\n{pin}\n", json=True)
@@ -98,7 +45,7 @@ def case_show(k, case_id):
 
 
 def test_reset_login_without_phone_makes_a_case(k):
-    setup(k)
+    k.load_example_with_li()
     files = materials(k)
     r = reset_login_case(k, T0, files)
     kltest.expect_ok(r)
@@ -135,7 +82,7 @@ def test_reset_login_without_phone_makes_a_case(k):
 
 
 def test_due_dates_and_withdrawal(k):
-    setup(k)
+    k.load_example_with_li()
     files = materials(k)
     rows = [
         ("2026-02-13T16:00:00+08:00", "2026-02-14T23:59:59+08:00"),  # Friday → the make-up Saturday (调休)
@@ -165,17 +112,17 @@ def test_due_dates_and_withdrawal(k):
 
 
 def test_materials_are_checked(k):
-    setup(k, "[policy.review]\nmaterials_max_bytes = 1024\n")
-    code = send(k, T0, "reset-login", to=CONTACT)
+    k.load_example_with_li("[policy.review]\nmaterials_max_bytes = 1024\n")
+    code = k.send_otp(T0, "reset-login", to=CONTACT)
     good = materials(k)
     before = k.dump()
     text = k.write("fake.jpg", "this is not a picture\n")
     expect_error(reset_login_case(k, T0, {**good, "--id-front": text}, code=code), 65, "invalid-material", "fake.jpg")
     expect_error(reset_login_case(k, T0, {**good, "--handheld": k.path("missing.jpg")}, code=code), 66, "no-input",
                  "missing.jpg")
-    big = binary(k, "big.jpg", JPEG + b"x" * 2000)
+    big = k.write_bytes("big.jpg", JPEG + b"x" * 2000)
     expect_error(reset_login_case(k, T0, {**good, "--id-back": big}, code=code), 65, "invalid-material", "1024")
-    renamed = binary(k, "png-named.jpg", PNG + b"renamed")
+    renamed = k.write_bytes("png-named.jpg", PNG + b"renamed")
     r = reset_login_case(k, T0, {**good, "--id-front": renamed}, code=code, face=("failed", "FR-9"))
     expect(r.code == 77 and r.json["error"]["exit"] == 77, "face recognition must have passed", r)
     expect_eq(k.dump(), before, "refused submissions change nothing")
@@ -193,15 +140,15 @@ def test_materials_are_checked(k):
 
 
 def test_reset_login_case_refusals(k):
-    setup(k)
+    k.load_example_with_li()
     files = materials(k)
-    code = send(k, T0, "reset-login", to=CONTACT)
+    code = k.send_otp(T0, "reset-login", to=CONTACT)
     before = k.dump()
     expect_error(reset_login_case(k, T0, files, code=code, ident=ZHANG[:5] + ["王芳"]), 77, "identity-mismatch")
     expect_error(reset_login_case(k, T0, files, code=code, password="Zw19491231"), 65, "weak-password", "birth date")
     expect_error(reset_login_case(k, T0, files, code=code, password="Kunlun2026!"), 65, "weak-password", "last 5")
     expect_error(reset_login_case(k, T0, files, code=f"{(int(code) + 1) % 10**6:06d}"), 77, "otp-invalid")
-    reserved = send(k, T0, "reset-login")  # a code to the reserved phone is not one to the contact phone
+    reserved = k.send_otp(T0, "reset-login")  # a code to the reserved phone is not one to the contact phone
     expect_error(reset_login_case(k, T0, files, code=reserved), 77, "otp-invalid")
     r = k.run("reset-login", *ZHANG, "--phone-unavailable", "--face", "pass", "--face-ref", "FR", *flat(files),
               "--contact-phone", "13700002233", "--contact-otp", code, op="alice", now=T0, stdin="x\n")
@@ -220,7 +167,7 @@ def test_reset_login_case_refusals(k):
 
 
 def test_reset_txn_cases(k):
-    setup(k)
+    k.load_example_with_li()
     files = materials(k)
     r = reset_txn_case(k, T0, files)
     kltest.expect_ok(r)
@@ -249,9 +196,9 @@ def test_reset_txn_cases(k):
 
 
 def test_reset_txn_case_refusals(k):
-    setup(k)
+    k.load_example_with_li()
     files = materials(k)
-    code = send(k, T0, "reset-txn", customer="C000002")
+    code = k.send_otp(T0, "reset-txn", customer="C000002")
     before = k.dump()
     li = {"customer": "C000002", "account": LI_ACCOUNTS["II"], "code": code}
     for pin in ["111111", "123456", "654321", "121212", "123123", "850615", "061585", "150685", "198506",

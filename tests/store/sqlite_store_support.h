@@ -4,43 +4,24 @@
 
 #include "store/sqlite/sqlite_store.h"
 
-#include "crypto/encoding.h"
+#include "../unit/support.h"
+
 #include "crypto/field_cipher.h"
 #include "crypto/master_key.h"
-#include "crypto/random.h"
 #include "error.h"
-
-#include <catch2/catch.hpp>
 
 #include <array>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
-#include <stdexcept>
 #include <string>
 
 namespace kunlun::store_test {
 
 namespace fs = std::filesystem;
 
-class TempDir {
-public:
-    TempDir() : path_(fs::temp_directory_path() / ("kunlun-store-test-" + to_hex(random_bytes(8)))) {
-        fs::create_directory(path_);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    [[nodiscard]] fs::path file(const std::string& name) const { return path_ / name; }
-
-private:
-    fs::path path_;
-};
+using test::file_bytes;
+using test::TempDir;
 
 inline MasterKey test_master_key(unsigned char fill) {
     std::array<unsigned char, SecretKey::size> bytes{};
@@ -113,21 +94,10 @@ inline void insert(Store& store, const CustomerRecord& c) {
     tx.commit();
 }
 
-inline std::string file_bytes(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // Runs `body` and returns the Error it throws (fails the test if it throws none).
 template <typename F>
 inline Error error_of(F&& body) {
-    try {
-        body();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("expected an Error");
-    throw std::logic_error("unreachable");
+    return test::error_from(std::forward<F>(body), "expected an Error");
 }
 
 inline AuditDraft draft(const std::string& command, const std::string& details) {

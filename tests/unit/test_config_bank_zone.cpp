@@ -4,6 +4,7 @@
 #include "config/bank_zone.h"
 
 #include "error.h"
+#include "support.h"
 
 #include <catch2/catch.hpp>
 
@@ -16,25 +17,11 @@ using namespace std::chrono;
 using kunlun::BankZone;
 using kunlun::Exit;
 using kunlun::Instant;
+using kunlun::test::date;
+using kunlun::test::error_of;
+using kunlun::test::utc;
 
 namespace {
-
-std::optional<kunlun::Error> error_of(const auto& action) {
-    try {
-        action();
-    } catch (const kunlun::Error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
-
-Instant utc(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0) {
-    return Instant(sys_days(year_month_day{year{y}, month{mo}, day{d}}) + hours(h) + minutes(mi) + seconds(s));
-}
-
-year_month_day date(int y, unsigned m, unsigned d) {
-    return year_month_day{year{y}, month{m}, day{d}};
-}
 
 // Puts the process back in Asia/Shanghai when a test ends, however it ends.
 struct RestoreShanghai {

@@ -3,6 +3,7 @@
 #include "config/calendar_file.h"
 #include "error.h"
 #include "rules/business_calendar.h"
+#include "support.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -24,19 +25,14 @@
 
 using namespace std::chrono;
 namespace fs = std::filesystem;
+using kunlun::test::date;
+using kunlun::test::error_of;
+using kunlun::test::iso;
+using kunlun::test::TempDir;
 
 namespace {
 
 const fs::path calendars = fs::path(KUNLUN_SOURCE_DIR) / "fixtures" / "calendars";
-
-year_month_day date(int y, unsigned m, unsigned d) {
-    return year_month_day{year{y}, month{m}, std::chrono::day{d}};
-}
-
-std::string iso(year_month_day d) {
-    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()),
-                       static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-}
 
 long weekdays_in(const std::set<sys_days>& days) {
     return std::count_if(days.begin(), days.end(), [](sys_days d) {
@@ -44,32 +40,6 @@ long weekdays_in(const std::set<sys_days>& days) {
         return wd != Saturday && wd != Sunday;
     });
 }
-
-std::optional<kunlun::Error> error_of(const auto& action) {
-    try {
-        action();
-    } catch (const kunlun::Error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
-
-// A directory of its own under the system temp dir, removed when the test ends.
-struct TempDir {
-    fs::path path;
-    explicit TempDir(const std::string& name)
-        : path(fs::temp_directory_path() / fmt::format("kunlun-test-{}-{}", name, ::getpid())) {
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    void write(const std::string& file, const std::string& text) const {
-        std::ofstream(path / file) << text;
-    }
-};
 
 }  // namespace
 
@@ -135,7 +105,7 @@ TEST_CASE("load_calendar_dir refuses a file whose name and contents disagree",
     const TempDir dir("calendar-dir");
     dir.write("CN-2027.toml", "region = \"CN\"\nyear = 2026\nsource = \"x\"\n");
     dir.write("CN-notes.txt", "ignored");
-    const auto e = error_of([&] { (void)kunlun::load_calendar_dir(dir.path, "CN"); });
+    const auto e = error_of([&] { (void)kunlun::load_calendar_dir(dir.path(), "CN"); });
     REQUIRE(e);
     CHECK(e->slug() == "invalid-calendar");
     CHECK(e->exit() == kunlun::Exit::data);

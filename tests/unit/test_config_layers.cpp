@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "config/keys.h"
 #include "error.h"
+#include "support.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -24,38 +25,10 @@ using kunlun::Config;
 using kunlun::ConfigLayer;
 using kunlun::Exit;
 using kunlun::Settings;
+using kunlun::test::error_of;
+using kunlun::test::TempDir;
 
 namespace {
-
-std::optional<kunlun::Error> error_of(const auto& action) {
-    try {
-        action();
-    } catch (const kunlun::Error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
-
-// A directory of its own under the system temp dir, removed when the test ends.
-struct TempDir {
-    fs::path path;
-    explicit TempDir(const std::string& name)
-        : path(fs::temp_directory_path() / fmt::format("kunlun-test-config-{}-{}", name, ::getpid())) {
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    fs::path write(const std::string& file, const std::string& text) const {
-        std::ofstream(path / file, std::ios::binary) << text;
-        return path / file;
-    }
-};
 
 ConfigLayer layer(const fs::path& path, bool required, const std::string& label) {
     return ConfigLayer{path, required, label};
@@ -95,7 +68,7 @@ TEST_CASE("no layer leaves every key at its default, with origin 'default'", "[c
 }
 
 TEST_CASE("a later layer overrides an earlier one and owns the origin", "[config][layers]") {
-    TempDir dir("override");
+    TempDir dir("config-override");
     const auto system = dir.write("system.toml",
                                   "[policy.otp]\n"
                                   "ttl_seconds = 120\n"
@@ -136,13 +109,13 @@ TEST_CASE("a later layer overrides an earlier one and owns the origin", "[config
 }
 
 TEST_CASE("missing optional layers are skipped, a missing required layer is exit 66", "[config][layers]") {
-    TempDir dir("missing");
+    TempDir dir("config-missing");
     const auto present = dir.write("present.toml", "[policy.login]\nmax_failures = 7\n");
-    const auto absent = dir.path / "absent.toml";
+    const auto absent = dir.path() / "absent.toml";
 
     SECTION("optional layers before and after a present one") {
         const auto config = Config::load({layer(absent, false, "A"), layer(present, false, "P"),
-                                          layer(dir.path / "also-absent.toml", false, "B")});
+                                          layer(dir.path() / "also-absent.toml", false, "B")});
         CHECK(config.settings.login_max_failures == 7);
         CHECK(config.origin("policy.login.max_failures") == "P");
     }
@@ -160,10 +133,10 @@ TEST_CASE("missing optional layers are skipped, a missing required layer is exit
         CHECK_THAT(error->what(), Catch::Contains(absent.string()));
     }
     SECTION("a required layer that is a directory is not a config file") {
-        const auto error = error_of([&] { Config::load({layer(dir.path, true, "DIR")}); });
+        const auto error = error_of([&] { Config::load({layer(dir.path(), true, "DIR")}); });
         REQUIRE(error.has_value());
         CHECK(error->exit() == Exit::no_input);
-        CHECK_THAT(error->what(), Catch::Contains(dir.path.string()));
+        CHECK_THAT(error->what(), Catch::Contains(dir.path().string()));
     }
 }
 
@@ -209,7 +182,7 @@ TEST_CASE("bad values are refused with exit 78 naming file, line and key", "[con
     };
     for (const auto& row : rows) {
         INFO(row.what);
-        TempDir dir("bad");
+        TempDir dir("config-bad");
         const auto file = dir.write("cfg.toml", row.toml);
         const auto error = error_of([&] { Config::load({layer(file, false, "LABEL")}); });
         REQUIRE(error.has_value());
@@ -225,7 +198,7 @@ TEST_CASE("bad values are refused with exit 78 naming file, line and key", "[con
 }
 
 TEST_CASE("a bad value in a later layer is reported against that layer's file", "[config][layers]") {
-    TempDir dir("later-bad");
+    TempDir dir("config-later-bad");
     const auto good = dir.write("good.toml", "[policy.otp]\nttl_seconds = 120\n");
     const auto bad = dir.write("bad.toml", "[policy.otp]\nttl_seconds = 120\nmax_tries = 0\n");
     const auto error = error_of([&] { Config::load({layer(good, false, "G"), layer(bad, false, "B")}); });
@@ -236,7 +209,7 @@ TEST_CASE("a bad value in a later layer is reported against that layer's file", 
 }
 
 TEST_CASE("a TOML syntax error is exit 78 with the file and line", "[config][layers]") {
-    TempDir dir("syntax");
+    TempDir dir("config-syntax");
     const auto file = dir.write("cfg.toml", "[policy.otp]\nttl_seconds = 60\nmax_tries = = 3\n");
     const auto error = error_of([&] { Config::load({layer(file, false, "L")}); });
     REQUIRE(error.has_value());
@@ -266,7 +239,7 @@ TEST_CASE("range ends and every choice are accepted", "[config][layers]") {
     };
     for (const auto& row : rows) {
         INFO(row.toml);
-        TempDir dir("ends");
+        TempDir dir("config-ends");
         const auto file = dir.write("cfg.toml", row.toml);
         const auto config = Config::load({layer(file, false, "L")});
         CHECK(kunlun::format_setting(config.settings, key(row.key)) == row.value);
@@ -284,7 +257,7 @@ TEST_CASE("nested tables, dotted keys and inline tables address the same keys", 
     };
     for (std::size_t i = 0; i + 1 < spellings.size(); ++i) {
         INFO(spellings[i]);
-        TempDir dir("nested");
+        TempDir dir("config-nested");
         const auto file = dir.write("cfg.toml", spellings[i]);
         const auto config = Config::load({layer(file, false, "N")});
         CHECK(config.settings.otp_ttl_s == 90);
@@ -293,7 +266,7 @@ TEST_CASE("nested tables, dotted keys and inline tables address the same keys", 
         CHECK(config.origin("policy.otp.max_tries") == "N");
         CHECK(config.origin("policy.otp.daily_max") == "default");
     }
-    TempDir dir("nested-dup");
+    TempDir dir("config-nested-dup");
     const auto file = dir.write("cfg.toml", spellings.back());
     const auto error = error_of([&] { Config::load({layer(file, false, "N")}); });
     REQUIRE(error.has_value());
@@ -349,7 +322,7 @@ TEST_CASE("format_setting writes every default as TOML that loads back unchanged
     for (const auto& k : kunlun::config_keys()) {
         text += fmt::format("{} = {}\n", k.name, kunlun::format_setting(defaults, k));
     }
-    TempDir dir("roundtrip");
+    TempDir dir("config-roundtrip");
     const auto file = dir.write("all.toml", text);
     const auto config = Config::load({layer(file, true, "ALL")});
     for (const auto& k : kunlun::config_keys()) {
@@ -370,7 +343,7 @@ TEST_CASE("format_setting output is valid TOML for strings with quotes and backs
     };
     for (const auto& row : rows) {
         INFO(row.toml);
-        TempDir dir("escape");
+        TempDir dir("config-escape");
         const auto file = dir.write("cfg.toml", std::string("[bank]\n") + row.toml + "\n");
         const auto config = Config::load({layer(file, false, "E")});
         REQUIRE(config.settings.bank_name == row.expected);

@@ -3,6 +3,7 @@
 #include "crypto/audit_chain.h"
 
 #include "crypto/encoding.h"
+#include "support.h"
 
 #include <catch2/catch.hpp>
 
@@ -15,14 +16,9 @@
 using namespace std::chrono;
 using kunlun::AuditEntry;
 using kunlun::Instant;
+using kunlun::test::counting;
 
 namespace {
-
-std::vector<unsigned char> counting(unsigned char first, std::size_t n) {
-    std::vector<unsigned char> out(n);
-    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(first + i);
-    return out;
-}
 
 const std::vector<unsigned char> kKey = counting(0, 32);
 const std::vector<unsigned char> kPrevious(32, 0xaa);

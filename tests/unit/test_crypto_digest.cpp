@@ -1,6 +1,7 @@
 #include "crypto/digest.h"
 
 #include "crypto/encoding.h"
+#include "support.h"
 #include "error.h"
 
 #include <catch2/catch.hpp>
@@ -10,17 +11,12 @@
 #include <vector>
 
 using namespace kunlun;
+using test::counting;
 
 namespace {
 
 std::vector<unsigned char> repeated(unsigned char byte, std::size_t n) {
     return std::vector<unsigned char>(n, byte);
-}
-
-std::vector<unsigned char> counting(unsigned char first, std::size_t n) {
-    std::vector<unsigned char> out(n);
-    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(first + i);
-    return out;
 }
 
 std::vector<unsigned char> bytes(std::string_view text) {

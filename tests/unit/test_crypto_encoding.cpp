@@ -1,6 +1,7 @@
 #include "crypto/encoding.h"
 
 #include "error.h"
+#include "support.h"
 
 #include <catch2/catch.hpp>
 
@@ -10,22 +11,11 @@
 #include <vector>
 
 using namespace kunlun;
+using test::error_from;
+
+using test::text_of;
 
 namespace {
-
-std::string text(const std::vector<unsigned char>& data) { return {data.begin(), data.end()}; }
-
-// The Error `action` throws; the test fails if it throws none.
-template <typename Action>
-Error error_from(Action action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("expected a kunlun::Error");
-    return Error(Exit::ok, "", "");
-}
 
 struct Vector {
     std::string_view data;
@@ -76,14 +66,14 @@ TEST_CASE("base64 matches RFC 4648 section 10", "[crypto][encoding]") {
     for (const Vector& v : rfc4648_base64) {
         INFO("data: '" << v.data << "'");
         CHECK(base64_encode(bytes_of(v.data)) == v.encoded);
-        CHECK(text(base64_decode(v.encoded)) == v.data);
+        CHECK(text_of(base64_decode(v.encoded)) == v.data);
     }
 }
 
 TEST_CASE("base64 decoding skips whitespace and line breaks", "[crypto][encoding]") {
-    CHECK(text(base64_decode("Zm9v\nYmFy\n")) == "foobar");
-    CHECK(text(base64_decode("  Zm9v YmE=\r\n")) == "fooba");
-    CHECK(text(base64_decode("Zm\t9v")) == "foo");
+    CHECK(text_of(base64_decode("Zm9v\nYmFy\n")) == "foobar");
+    CHECK(text_of(base64_decode("  Zm9v YmE=\r\n")) == "fooba");
+    CHECK(text_of(base64_decode("Zm\t9v")) == "foo");
     CHECK(base64_decode(" \n ").empty());
 }
 
@@ -123,7 +113,7 @@ TEST_CASE("base32 matches RFC 4648 section 10", "[crypto][encoding]") {
     for (const Vector& v : rfc4648_base32) {
         INFO("data: '" << v.data << "'");
         CHECK(base32_encode(bytes_of(v.data)) == v.encoded);
-        CHECK(text(base32_decode(v.encoded)) == v.data);
+        CHECK(text_of(base32_decode(v.encoded)) == v.data);
     }
 }
 
@@ -135,9 +125,9 @@ TEST_CASE("base32 decoding takes OTP seeds as people type them", "[crypto][encod
     CHECK(base32_decode("JBSW Y3DP EHPK 3PXP") == seed);
     CHECK(base32_encode(seed) == "JBSWY3DPEHPK3PXP");
     // Padding is optional, and either case is taken.
-    CHECK(text(base32_decode("MZXW6")) == "foo");
-    CHECK(text(base32_decode("mzxw6===")) == "foo");
-    CHECK(text(base32_decode("MZXW6YTBOI")) == "foobar");
+    CHECK(text_of(base32_decode("MZXW6")) == "foo");
+    CHECK(text_of(base32_decode("mzxw6===")) == "foo");
+    CHECK(text_of(base32_decode("MZXW6YTBOI")) == "foobar");
 }
 
 TEST_CASE("base32 decoding refuses bad input", "[crypto][encoding]") {

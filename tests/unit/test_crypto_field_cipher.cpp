@@ -3,6 +3,7 @@
 #include "crypto/digest.h"
 #include "crypto/encoding.h"
 #include "error.h"
+#include "support.h"
 
 #include <catch2/catch.hpp>
 
@@ -12,27 +13,11 @@
 
 using namespace kunlun;
 
+constexpr auto key_from_hex = test::array_from_hex<32>;
+constexpr auto nonce_from_hex = test::array_from_hex<12>;
+using test::text_of;
+
 namespace {
-
-std::array<unsigned char, 32> key_from_hex(std::string_view hex) {
-    const auto bytes = from_hex(hex);
-    REQUIRE(bytes.size() == 32);
-    std::array<unsigned char, 32> key{};
-    std::copy(bytes.begin(), bytes.end(), key.begin());
-    return key;
-}
-
-std::array<unsigned char, 12> nonce_from_hex(std::string_view hex) {
-    const auto bytes = from_hex(hex);
-    REQUIRE(bytes.size() == 12);
-    std::array<unsigned char, 12> nonce{};
-    std::copy(bytes.begin(), bytes.end(), nonce.begin());
-    return nonce;
-}
-
-std::string as_text(const std::vector<unsigned char>& bytes) {
-    return {bytes.begin(), bytes.end()};
-}
 
 // Two unrelated test keys: 00 01 ... 1f and 1f 1e ... 00.
 std::array<unsigned char, 32> counting_key(bool down) {
@@ -103,7 +88,7 @@ TEST_CASE("AES-256-GCM matches published vectors", "[crypto][field_cipher]") {
 
         // The same bytes open through the production path.
         const FieldCipher cipher{key};
-        CHECK(cipher.open(sealed, as_text(aad)) == as_text(from_hex(c.plaintext)));
+        CHECK(cipher.open(sealed, text_of(aad)) == text_of(from_hex(c.plaintext)));
     }
 }
 

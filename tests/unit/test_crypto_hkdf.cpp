@@ -1,6 +1,7 @@
 #include "crypto/hkdf.h"
 
 #include "crypto/encoding.h"
+#include "support.h"
 #include "error.h"
 
 #include <catch2/catch.hpp>
@@ -9,16 +10,7 @@
 #include <vector>
 
 using namespace kunlun;
-
-namespace {
-
-std::vector<unsigned char> counting(unsigned first, std::size_t n) {
-    std::vector<unsigned char> out(n);
-    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(first + i);
-    return out;
-}
-
-}  // namespace
+using test::counting;
 
 TEST_CASE("HKDF-SHA256 matches RFC 5869 appendix A", "[crypto][hkdf]") {
     struct Case {

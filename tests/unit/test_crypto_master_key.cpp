@@ -4,6 +4,7 @@
 #include "crypto/hkdf.h"
 #include "crypto/random.h"
 #include "error.h"
+#include "support.h"
 
 #include <catch2/catch.hpp>
 
@@ -17,26 +18,11 @@
 
 using namespace kunlun;
 namespace fs = std::filesystem;
+using test::contains;
+using test::error_from;
+using test::TempDir;
 
 namespace {
-
-// A fresh directory under the system temp directory, removed with everything in it.
-class TempDir {
-public:
-    TempDir() : path_(fs::temp_directory_path() / ("kunlun-test-" + to_hex(random_bytes(8)))) {
-        fs::create_directory(path_);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // Sets the process umask for one scope.
 class Umask {
@@ -53,22 +39,6 @@ private:
 void write_file(const fs::path& path, std::size_t size, fs::perms perms) {
     std::ofstream(path, std::ios::binary) << std::string(size, 'k');
     fs::permissions(path, perms);
-}
-
-// The Error `action` throws; the test fails if it throws none.
-template <typename Action>
-Error error_from(Action action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("expected a kunlun::Error");
-    return Error(Exit::ok, "", "");
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "crypto/encoding.h"
 #include "error.h"
+#include "support.h"
 
 #include <argon2.h>
 #include <catch2/catch.hpp>
@@ -12,23 +13,12 @@
 #include <vector>
 
 using namespace kunlun;
+using test::error_from;
 
 namespace {
 
 // Cheap enough for many hashes in a test run; the production default is covered once.
 constexpr Argon2Cost fast{256, 1, 1};
-
-// The Error `action` throws; the test fails if it throws none.
-template <typename Action>
-Error error_from(Action action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("expected a kunlun::Error");
-    return Error(Exit::ok, "", "");
-}
 
 struct Reference {
     const char* password;

@@ -5,6 +5,7 @@
 
 #include "config/settings.h"
 #include "error.h"
+#include "support.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -15,18 +16,10 @@
 
 using kunlun::Exit;
 using kunlun::Settings;
+using kunlun::test::error_of;
 using nlohmann::json;
 
 namespace {
-
-std::optional<kunlun::Error> error_of(const auto& action) {
-    try {
-        action();
-    } catch (const kunlun::Error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
 
 struct Shipped {
     const char* name;

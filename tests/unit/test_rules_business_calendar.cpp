@@ -3,6 +3,7 @@
 // tests stay pure; test_config_calendar_file.cpp checks the shipped files say the same.
 #include "error.h"
 #include "rules/business_calendar.h"
+#include "support.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -16,6 +17,8 @@
 using namespace std::chrono;
 using kunlun::BusinessCalendar;
 using kunlun::CalendarYear;
+using kunlun::test::error_of;
+using kunlun::test::iso;
 
 namespace {
 
@@ -24,11 +27,6 @@ year_month_day date(const std::string& iso) {
     return year_month_day{year{std::stoi(iso.substr(0, 4))},
                           month{static_cast<unsigned>(std::stoi(iso.substr(5, 2)))},
                           std::chrono::day{static_cast<unsigned>(std::stoi(iso.substr(8, 2)))}};
-}
-
-std::string iso(year_month_day d) {
-    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()),
-                       static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
 }
 
 void add_off(CalendarYear& cal, const std::string& from, const std::string& to) {
@@ -77,15 +75,6 @@ CalendarYear hk2026() {
 }
 
 BusinessCalendar cn() { return BusinessCalendar("CN", {cn2025(), cn2026()}); }
-
-std::optional<kunlun::Error> error_of(const auto& action) {
-    try {
-        action();
-    } catch (const kunlun::Error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
 
 struct Case {
     const char* from;

@@ -2,6 +2,7 @@
 // character below was computed by hand from the published rule and cross-checked.
 #include "error.h"
 #include "rules/identity.h"
+#include "support.h"
 
 #include <catch2/catch.hpp>
 
@@ -12,20 +13,11 @@
 using namespace kunlun;
 using Catch::Matchers::Contains;
 using std::chrono::year_month_day;
+using test::error_of;
 
 namespace {
 
 constexpr year_month_day kToday{std::chrono::year{2025}, std::chrono::June, std::chrono::day{1}};
-
-template <typename F>
-std::optional<Error> caught(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
 
 struct Refusal {
     std::string input;
@@ -67,7 +59,7 @@ TEST_CASE("valid resident IDs are accepted, refused with any other check charact
             std::string bad = id;
             bad[17] = wrong;
             INFO(bad);
-            const auto e = caught([&] { normalize_id_number(IdType::resident_id, bad, kToday); });
+            const auto e = error_of([&] { normalize_id_number(IdType::resident_id, bad, kToday); });
             REQUIRE(e);
             CHECK(e->exit() == Exit::data);
             CHECK(e->slug() == "invalid-id-number");
@@ -103,7 +95,7 @@ TEST_CASE("malformed resident IDs are refused with the reason", "[rules][identit
     };
     for (const auto& [input, says] : refused) {
         INFO(input);
-        const auto e = caught([&] { normalize_id_number(IdType::resident_id, input, kToday); });
+        const auto e = error_of([&] { normalize_id_number(IdType::resident_id, input, kToday); });
         REQUIRE(e);
         CHECK(e->exit() == Exit::data);
         CHECK(e->slug() == "invalid-id-number");
@@ -162,7 +154,7 @@ TEST_CASE("HKIDs with a wrong check digit are refused", "[rules][identity]") {
             std::string bad = good;
             bad.back() = wrong;
             INFO(bad);
-            const auto e = caught([&] { normalize_id_number(IdType::hkid, bad, kToday); });
+            const auto e = error_of([&] { normalize_id_number(IdType::hkid, bad, kToday); });
             REQUIRE(e);
             CHECK(e->slug() == "invalid-id-number");
             CHECK_THAT(std::string(e->what()), Contains("check digit does not match"));
@@ -190,7 +182,7 @@ TEST_CASE("malformed HKIDs are refused with the reason", "[rules][identity]") {
     };
     for (const auto& [input, says] : refused) {
         INFO(input);
-        const auto e = caught([&] { normalize_id_number(IdType::hkid, input, kToday); });
+        const auto e = error_of([&] { normalize_id_number(IdType::hkid, input, kToday); });
         REQUIRE(e);
         CHECK(e->exit() == Exit::data);
         CHECK(e->slug() == "invalid-id-number");
@@ -213,7 +205,7 @@ TEST_CASE("passports: 5-20 ASCII letters and digits, upper-cased", "[rules][iden
     };
     for (const auto& [input, says] : refused) {
         INFO(input);
-        const auto e = caught([&] { normalize_id_number(IdType::passport, input, kToday); });
+        const auto e = error_of([&] { normalize_id_number(IdType::passport, input, kToday); });
         REQUIRE(e);
         CHECK(e->slug() == "invalid-id-number");
         CHECK_THAT(std::string(e->what()), Contains(says));
@@ -270,7 +262,7 @@ TEST_CASE("phones in any other form are refused, naming the accepted forms", "[r
     };
     for (const auto& [input, says] : refused) {
         INFO(input);
-        const auto e = caught([&] { normalize_phone(input); });
+        const auto e = error_of([&] { normalize_phone(input); });
         REQUIRE(e);
         CHECK(e->exit() == Exit::data);
         CHECK(e->slug() == "invalid-phone");
@@ -320,7 +312,7 @@ TEST_CASE("Luhn check and account numbers", "[rules][identity]") {
     };
     for (const auto& [input, says] : refused) {
         INFO(input);
-        const auto e = caught([&] { normalize_account_number(input); });
+        const auto e = error_of([&] { normalize_account_number(input); });
         REQUIRE(e);
         CHECK(e->exit() == Exit::data);
         CHECK(e->slug() == "invalid-account");

@@ -2,6 +2,8 @@
 // bank's offset, and ISO dates.
 #include "rules/rfc3339.h"
 
+#include "support.h"
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -12,18 +14,8 @@
 using namespace std::chrono;
 using kunlun::Instant;
 
-namespace {
-
-// A UTC instant from its calendar fields.
-Instant utc(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0) {
-    return Instant(sys_days(year_month_day{year{y}, month{mo}, day{d}}) + hours(h) + minutes(mi) + seconds(s));
-}
-
-year_month_day date(int y, unsigned m, unsigned d) {
-    return year_month_day{year{y}, month{m}, day{d}};
-}
-
-}  // namespace
+using kunlun::test::date;
+using kunlun::test::utc;
 
 TEST_CASE("parse_rfc3339 accepts every documented form", "[rules][rfc3339]") {
     struct Row {
