@@ -164,11 +164,14 @@ void register_notify(CLI::App& app, App& cli) {
     group->require_subcommand(1);
     auto* list = group->add_subcommand("list", "messages in the outbox");
     auto state = std::make_shared<std::optional<std::string>>();
+    auto limit = std::make_shared<std::optional<std::int64_t>>();
     list->add_option("--state", *state, "pending, sent or dead")->check(CLI::IsMember({"pending", "sent", "dead"}));
-    list->callback([&cli, state] {
-        cli.action = [&cli, state] {
+    list->add_option("--limit", *limit, "print at most N messages");
+    list->callback([&cli, state, limit] {
+        cli.action = [&cli, state, limit] {
             Context ctx = cli.open();
-            cli.out.list(list_outbox(ctx, *state), {"id", "customer", "to", "template", "state", "attempts", "created_at"});
+            cli.out.list(list_outbox(ctx, *state, *limit),
+                         {"id", "customer", "to", "template", "state", "attempts", "created_at"});
         };
     });
     auto* dispatch = group->add_subcommand("dispatch", "deliver every message that is due");

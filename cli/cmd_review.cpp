@@ -83,17 +83,25 @@ void register_review(CLI::App& app, App& cli) {
             options.stop = &g_stop;
             auto r = run_batch(ctx, options);
             const auto& s = r.summary;
+            if (r.interrupted) {
+                // Exit 75 with the progress so far; with -o json the one value printed is the
+                // error object, carrying that progress.
+                std::string message = "the batch stopped after a chunk on a signal; run it again to finish";
+                fmt::print(stderr, "kunlunctl: error [interrupted]: {}\n", message);
+                if (cli.out.format == Format::json) {
+                    cli.out.object({{"error", {{"code", "interrupted"}, {"message", message}, {"exit", 75}, {"progress", s}}}});
+                } else {
+                    cli.out.object(s);
+                }
+                cli.exit_code = 75;
+                return;
+            }
             cli.out.message(fmt::format("{}checked {}, approved {}, rejected {}, expired {}, overdue {}, notified {}",
                                         b->dry_run ? "dry run (nothing changed): " : "", s["checked"].get<std::int64_t>(),
                                         s["approved"].get<std::int64_t>(), s["rejected"].get<std::int64_t>(),
                                         s["expired"].get<std::int64_t>(), s["overdue"].get<std::int64_t>(),
                                         s["notified"].get<std::int64_t>()),
                             s);
-            if (r.interrupted) {
-                fmt::print(stderr, "kunlunctl: error [interrupted]: the batch stopped after a chunk on a signal; "
-                                   "run it again to finish\n");
-                cli.exit_code = 75;
-            }
         };
     });
 }

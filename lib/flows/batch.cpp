@@ -22,11 +22,13 @@ std::string host_name() {
     return buf;
 }
 
-// A holder on this host is alive while its process is; on another host while its
-// heartbeat is fresh (every chunk renews it).
+// A holder is alive while its heartbeat is fresh (every chunk renews it) and, on this host,
+// while its process exists: a killed batch's lock is taken over at once, and a pid reused
+// by some other process does not hold it beyond the heartbeat's age.
 bool holder_alive(const BatchLockHolder& h, const std::string& host, Instant real_now) {
-    if (h.host == host) return ::kill(static_cast<pid_t>(h.pid), 0) == 0 || errno == EPERM;
-    return real_now - h.heartbeat < std::chrono::minutes(5);
+    bool fresh = real_now - h.heartbeat < std::chrono::minutes(5);
+    if (h.host == host) return fresh && (::kill(static_cast<pid_t>(h.pid), 0) == 0 || errno == EPERM);
+    return fresh;
 }
 
 class BatchLock {
@@ -116,12 +118,17 @@ private:
     std::string failed_check(const CaseRecord& c) {
         auto customer = ctx_.store->find_customer(c.customer_id);
         if (!customer || customer->status != "active") return "other";
+        if (c.kind == "change-phone") {
+            auto owner = ctx_.store->customer_with_phone(c.staged_phone);
+            if (owner && *owner != c.customer_id) return "duplicate";  // the new number was taken meanwhile
+        }
         auto checks = nlohmann::json::parse(c.checks, nullptr, false);
         if (checks.is_object() && checks.contains("identity_ref") &&
             checks["identity_ref"] != identity_ref(ctx_, *customer)) {
             return "identity-mismatch";
         }
         for (const auto& m : ctx_.store->case_materials(c.id)) {
+            if (materials_.size() >= kMaterialCacheSize) materials_.clear();  // memory stays flat
             auto it = materials_.find(m.sha256);
             if (it == materials_.end()) it = materials_.emplace(m.sha256, material_intact(ctx_, m)).first;
             if (!it->second) return "materials-unclear";
@@ -133,20 +140,34 @@ private:
         return {};
     }
 
+    // Report lines wait until their chunk is committed (or rolled back, in a dry run), so a
+    // killed batch never reports a decision the store does not have.
     std::string record(const CaseRecord& c, const std::string& action, const std::string& reason) {
         if (report_) {
-            report_ << nlohmann::json({{"case", c.id}, {"kind", c.kind}, {"customer", c.customer_id}, {"action", action},
-                                       {"reason", reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(reason)}})
-                           .dump()
-                    << "\n";
+            pending_lines_.push_back(
+                nlohmann::json({{"case", c.id}, {"kind", c.kind}, {"customer", c.customer_id}, {"action", action},
+                                {"reason", reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(reason)}})
+                    .dump());
         }
         return action;
     }
 
+public:
+    void chunk_done() {
+        for (const auto& line : pending_lines_) report_ << line << "\n";
+        report_.flush();
+        pending_lines_.clear();
+    }
+
+private:
+    std::vector<std::string> pending_lines_;
+
     Context& ctx_;
     const BatchOptions& options_;
     Counts counts_;
-    std::map<std::string, bool> materials_;  // sha256 → intact: shared materials checked once
+    // sha256 → intact: materials shared by many cases are hashed once, in a bounded cache.
+    static constexpr std::size_t kMaterialCacheSize = 4096;
+    std::map<std::string, bool> materials_;
     std::ofstream report_;
 };
 
@@ -178,9 +199,11 @@ BatchResult run_batch(Context& ctx, const BatchOptions& options) {
         cursor = std::make_pair(chunk.back().due_at, chunk.back().id);
         if (options.dry_run) {
             tx.rollback();  // a dry run decides nothing; it only says what it would do
+            run.chunk_done();
         } else {
             lock->beat();
             tx.commit();
+            run.chunk_done();
         }
         if (options.stop != nullptr && options.stop->load()) {
             result.interrupted = true;

@@ -52,6 +52,11 @@ void require_decidable(const Context& ctx, const CaseRecord& c) {
     if (c.submitted_by == ctx.operator_name) {
         fail(Exit::refused, "four-eyes", "'{}' submitted case {}: another reviewer must decide it", ctx.operator_name, c.id);
     }
+    // Past its expiry a case is the batch's to close, not a reviewer's to decide.
+    if (ctx.now > c.expires_at) {
+        fail(Exit::refused, "already-decided", "case {} expired at {}; the customer must apply again", c.id,
+             ctx.format_time(c.expires_at));
+    }
 }
 
 void close_case(Context& ctx, CaseRecord& c, const std::string& state, const std::string& reason,

@@ -1,5 +1,7 @@
 #include "notify/outbox.h"
 
+#include <set>
+
 #include "error.h"
 #include "flows/command.h"
 #include "notify/sink.h"
@@ -21,8 +23,8 @@ const std::string& template_text(const Settings& s, const std::string& name) {
 
 nlohmann::json sink_message(const Context& ctx, const std::string& to, const std::string& template_name,
                             const nlohmann::json& params, const std::string& text) {
-    return {{"to", to}, {"template", template_name}, {"params", params}, {"text", text},
-            {"at", ctx.format_time(ctx.now)}};
+    return {
+        {"to", to}, {"template", template_name}, {"params", params}, {"text", text}, {"at", ctx.format_time(ctx.now)}};
 }
 
 OutboxMessage stored_message(Context& ctx, const Notification& n) {
@@ -49,7 +51,8 @@ std::string render_template(const Settings& settings, const std::string& name, c
     for (const auto& [key, value] : all.items()) {
         std::string placeholder = "{" + key + "}";
         std::string replacement = value.is_string() ? value.get<std::string>() : value.dump();
-        for (auto pos = text.find(placeholder); pos != std::string::npos; pos = text.find(placeholder, pos + replacement.size())) {
+        for (auto pos = text.find(placeholder); pos != std::string::npos;
+             pos = text.find(placeholder, pos + replacement.size())) {
             text.replace(pos, placeholder.size(), replacement);
         }
     }
@@ -64,10 +67,11 @@ void deliver_now(Context& ctx, const Notification& n) {
     OutboxMessage m = stored_message(ctx, n);
     auto sink = make_sink(ctx.settings().notify_sink, std::chrono::seconds(ctx.settings().notify_exec_timeout_s));
     if (!sink) {
-        fail(Exit::config, "config", "one-time codes need an SMS sink: set `[notify] sink` (file:PATH or exec:PROGRAM)");
+        fail(Exit::config, "config",
+             "one-time codes need an SMS sink: set `[notify] sink` (file:PATH or exec:PROGRAM)");
     }
-    sink->deliver(sink_message(ctx, n.to, n.template_name, n.params,
-                               render_template(ctx.settings(), n.template_name, n.params)));
+    sink->deliver(
+        sink_message(ctx, n.to, n.template_name, n.params, render_template(ctx.settings(), n.template_name, n.params)));
     m.state = "sent";
     m.attempts = 1;
     m.sent_at = ctx.now;
@@ -82,7 +86,8 @@ nlohmann::json outbox_row(const Context& ctx, const OutboxMessage& m) {
             {"state", m.state},
             {"attempts", m.attempts},
             {"created_at", ctx.format_time(m.created_at)},
-            {"next_attempt_at", m.state == "pending" ? nlohmann::json(ctx.format_time(m.next_attempt_at)) : nlohmann::json(nullptr)},
+            {"next_attempt_at",
+             m.state == "pending" ? nlohmann::json(ctx.format_time(m.next_attempt_at)) : nlohmann::json(nullptr)},
             {"sent_at", m.sent_at ? nlohmann::json(ctx.format_time(*m.sent_at)) : nlohmann::json(nullptr)},
             {"last_error", m.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.last_error)}};
 }
@@ -91,51 +96,64 @@ nlohmann::json dispatch_outbox(Context& ctx) {
     auto sink = make_sink(ctx.settings().notify_sink, std::chrono::seconds(ctx.settings().notify_exec_timeout_s));
     if (!sink) fail(Exit::config, "config", "no SMS sink configured: set `[notify] sink` (file:PATH or exec:PROGRAM)");
     std::int64_t sent = 0, failed = 0, dead = 0;
-    // Read the due ids first, then deliver each in its own transaction: a message is marked
-    // sent only after the sink took it (at least once), and a kill loses nothing.
-    std::vector<OutboxMessage> due;
-    {
-        Transaction tx(*ctx.store, Transaction::Kind::read);
-        ctx.store->for_each_outbox(std::string("pending"), ctx.now, [&](const OutboxMessage& m) {
-            due.push_back(m);
-            return due.size() < 10000;
-        });
-    }
-    for (auto m : due) {
-        try {
-            nlohmann::json params = nlohmann::json::parse(m.params, nullptr, false);
-            sink->deliver(sink_message(ctx, m.to, m.template_name, params.is_discarded() ? nlohmann::json::object() : params, m.text));
-            m.state = "sent";
-            m.sent_at = ctx.now;
-            ++m.attempts;
-            m.last_error.clear();
-            ++sent;
-        } catch (const Error& e) {
-            ++m.attempts;
-            m.last_error = e.what();
-            if (m.attempts >= ctx.settings().notify_max_attempts) {
-                m.state = "dead";
-                ++dead;
-            } else {
-                auto delay = ctx.settings().notify_base_delay_s << (m.attempts - 1);
-                m.next_attempt_at = ctx.now + std::chrono::seconds(delay);
-                ++failed;
-            }
+    // Pages of pending messages in id order; each delivery is marked in its own transaction
+    // after the sink took it (at least once: a kill loses nothing). Order per recipient: once
+    // a recipient's message is not due yet or fails, their later messages wait too.
+    std::set<std::string> waiting;
+    std::int64_t after = 0;
+    while (true) {
+        std::vector<OutboxMessage> page;
+        {
+            Transaction tx(*ctx.store, Transaction::Kind::read);
+            page = ctx.store->pending_outbox_page(after, 1000);
         }
-        Transaction tx(*ctx.store, Transaction::Kind::write);
-        ctx.store->update_outbox(m);
-        tx.commit();
+        if (page.empty()) break;
+        after = page.back().id;
+        for (auto m : page) {
+            if (waiting.contains(m.to)) continue;
+            if (m.next_attempt_at > ctx.now) {
+                waiting.insert(m.to);
+                continue;
+            }
+            try {
+                nlohmann::json params = nlohmann::json::parse(m.params, nullptr, false);
+                sink->deliver(sink_message(ctx, m.to, m.template_name,
+                                           params.is_discarded() ? nlohmann::json::object() : params, m.text));
+                m.state = "sent";
+                m.sent_at = ctx.now;
+                ++m.attempts;
+                m.last_error.clear();
+                ++sent;
+            } catch (const Error& e) {
+                ++m.attempts;
+                m.last_error = e.what();
+                if (m.attempts >= ctx.settings().notify_max_attempts) {
+                    m.state = "dead";
+                    ++dead;
+                } else {
+                    auto delay = ctx.settings().notify_base_delay_s << (m.attempts - 1);
+                    m.next_attempt_at = ctx.now + std::chrono::seconds(delay);
+                    ++failed;
+                }
+                waiting.insert(m.to);
+            }
+            Transaction tx(*ctx.store, Transaction::Kind::write);
+            ctx.store->update_outbox(m);
+            tx.commit();
+        }
     }
     return {{"sent", sent}, {"retrying", failed}, {"dead", dead}};
 }
 
-nlohmann::json list_outbox(Context& ctx, const std::optional<std::string>& state) {
+nlohmann::json list_outbox(Context& ctx, const std::optional<std::string>& state, std::optional<std::int64_t> limit) {
+    if (limit && *limit < 0) fail(Exit::usage, "usage", "--limit must be 0 or more");
     Transaction tx(*ctx.store, Transaction::Kind::read);
     ctx.require_role({Role::operator_, Role::admin}, "notify list");
     nlohmann::json rows = nlohmann::json::array();
+    if (limit && *limit == 0) return rows;
     ctx.store->for_each_outbox(state, std::nullopt, [&](const OutboxMessage& m) {
         rows.push_back(outbox_row(ctx, m));
-        return true;
+        return !limit || static_cast<std::int64_t>(rows.size()) < *limit;
     });
     return rows;
 }
@@ -164,9 +182,12 @@ nlohmann::json retry_dead(Context& ctx, std::optional<std::int64_t> id) {
                 if (m.id == *id) found = m;
                 return m.id < *id;
             });
-            if (!found) fail(Exit::not_found, "not-found", "no message {} in the outbox (see `kunlunctl notify list`)", *id);
-            fail(Exit::refused, "not-dead", "message {} is {}, not a dead letter: only dead letters are retried "
-                 "(see `kunlunctl notify list --state dead`)", *id, found->state);
+            if (!found)
+                fail(Exit::not_found, "not-found", "no message {} in the outbox (see `kunlunctl notify list`)", *id);
+            fail(Exit::refused, "not-dead",
+                 "message {} is {}, not a dead letter: only dead letters are retried "
+                 "(see `kunlunctl notify list --state dead`)",
+                 *id, found->state);
         }
         nlohmann::json ids = nlohmann::json::array();
         for (auto& m : dead) {

@@ -31,8 +31,10 @@ void deliver_now(Context& ctx, const Notification& n);
 nlohmann::json dispatch_outbox(Context& ctx);
 nlohmann::json outbox_row(const Context& ctx, const OutboxMessage& m);
 
-// `notify list [--state S]` (operator, admin): every message in id order, as outbox_row.
-nlohmann::json list_outbox(Context& ctx, const std::optional<std::string>& state);
+// `notify list [--state S] [--limit N]` (operator, admin): messages in id order, as
+// outbox_row; every matching one unless a limit is given.
+nlohmann::json list_outbox(Context& ctx, const std::optional<std::string>& state,
+                           std::optional<std::int64_t> limit = std::nullopt);
 // `notify dispatch` (operator, admin): the role check, then dispatch_outbox.
 nlohmann::json dispatch_notifications(Context& ctx);
 // `notify retry ID | --all-dead` (operator, admin): puts dead letters back in the queue

@@ -94,6 +94,8 @@ public:
     // Streams messages in id order: a state filter, and only those due at `due_by` if given.
     virtual void for_each_outbox(const std::optional<std::string>& state, const std::optional<Instant>& due_by,
                                  const std::function<bool(const OutboxMessage&)>& visit) = 0;
+    // Pending messages with an id above `after_id`, in id order, at most `limit` (delivery pages).
+    virtual std::vector<OutboxMessage> pending_outbox_page(std::int64_t after_id, std::int64_t limit) = 0;
 
     // --- review cases ---
     virtual void insert_case(const CaseRecord& record) = 0;

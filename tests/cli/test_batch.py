@@ -245,7 +245,9 @@ def test_sigterm_finishes_the_chunk_and_a_rerun_completes(k):
     expect(p.returncode in (0, 75), f"exit 75 (stopped after the chunk) or 0, got {p.returncode}: {err}")
     if p.returncode == 75:
         expect_in("kunlunctl: error [interrupted]", err, "says it stopped")
-        expect_counts(json.loads(out), checked=2, approved=2)
+        error = json.loads(out)["error"]  # -o json: the one value is the error, with the progress
+        expect_eq((error["code"], error["exit"]), ("interrupted", 75), "the JSON error object")
+        expect_counts(error["progress"], checked=2, approved=2)
     decided = len(casekit.decisions(k))
     expect_eq(decided, 2 if p.returncode == 75 else 6, "the chunk in progress was finished")
     expect_eq(lock_rows(k), [], "the lock is released")

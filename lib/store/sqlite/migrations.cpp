@@ -135,6 +135,7 @@ CREATE TABLE outbox (
   sent_at         INTEGER
 ) STRICT;
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);
+CREATE INDEX outbox_pending ON outbox (state, id);
 
 CREATE TABLE cases (
   id                TEXT PRIMARY KEY,

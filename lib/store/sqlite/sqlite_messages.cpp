@@ -164,4 +164,17 @@ void SqliteStore::for_each_outbox(const std::optional<std::string>& state, const
     });
 }
 
+std::vector<OutboxMessage> SqliteStore::pending_outbox_page(std::int64_t after_id, std::int64_t limit) {
+    return guarded(path_, [&] {
+        std::vector<OutboxMessage> out;
+        auto& q = prepared(
+            "SELECT id, customer_id, to_enc, template, params, text, created_at, state, attempts, next_attempt_at, "
+            "last_error, sent_at FROM outbox WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?");
+        q.bind(1, static_cast<std::int64_t>(after_id));
+        q.bind(2, static_cast<std::int64_t>(limit));
+        while (q.executeStep()) out.push_back(read_outbox_row(q));
+        return out;
+    });
+}
+
 }  // namespace kunlun

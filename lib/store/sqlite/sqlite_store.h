@@ -69,6 +69,7 @@ public:
     void update_outbox(const OutboxMessage& message) override;
     void for_each_outbox(const std::optional<std::string>& state, const std::optional<Instant>& due_by,
                          const std::function<bool(const OutboxMessage&)>& visit) override;
+    std::vector<OutboxMessage> pending_outbox_page(std::int64_t after_id, std::int64_t limit) override;
 
     void insert_case(const CaseRecord& record) override;
     std::optional<CaseRecord> find_case(const std::string& id) override;
