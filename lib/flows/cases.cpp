@@ -31,6 +31,13 @@ std::string identity_ref(const Context& ctx, const CustomerRecord& customer) {
     return to_hex(hmac_sha256(key, bytes_of(message)));
 }
 
+// "2026年10月8日": how the customer's SMS names the due day (the end of that day).
+std::string customer_date(const Context& ctx, Instant t) {
+    auto day = ctx.zone.local_day(t);
+    return fmt::format("{}年{}月{}日", static_cast<int>(day.year()), static_cast<unsigned>(day.month()),
+                       static_cast<unsigned>(day.day()));
+}
+
 std::string case_kind_name(const std::string& kind) {
     if (kind == "reset-login") return "登录密码重置";
     if (kind == "reset-txn") return "交易密码重置";
@@ -74,7 +81,7 @@ CaseRecord submit_case(Context& ctx, CaseRecord c, const std::string& notify_to)
     }
     ctx.store->insert_case(c);
     enqueue_notification(ctx, {c.customer_id, notify_to, "case_submitted",
-                               {{"kind_name", case_kind_name(c.kind)}, {"case", c.id}, {"due", ctx.format_time(c.due_at)}}, ""});
+                               {{"kind_name", case_kind_name(c.kind)}, {"case", c.id}, {"due", customer_date(ctx, c.due_at)}}, ""});
     nlohmann::json details = {{"case", c.id}, {"kind", c.kind}, {"due_at", ctx.format_time(c.due_at)},
                               {"face", c.face_result}};
     if (!c.account.empty()) details["account"] = mask_account(c.account);
