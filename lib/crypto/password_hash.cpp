@@ -109,6 +109,13 @@ PhcFields parse_stored(std::string_view phc) {
 }  // namespace
 
 std::string hash_secret(const Secret& secret, const Argon2Cost& cost) {
+    std::array<unsigned char, salt_size> salt{};
+    random_bytes(salt);
+    return hash_secret_with_salt(secret, cost, salt);
+}
+
+std::string hash_secret_with_salt(const Secret& secret, const Argon2Cost& cost,
+                                  std::span<const unsigned char, 16> salt) {
     if (!cost_in_range(cost.memory_kib, cost.time_cost, cost.parallelism)) {
         fail(Exit::config, "config",
              "Argon2id cost m={} KiB, t={}, p={} is out of range: crypto.argon2.time_cost 1-{}, "
@@ -116,8 +123,6 @@ std::string hash_secret(const Secret& secret, const Argon2Cost& cost) {
              cost.memory_kib, cost.time_cost, cost.parallelism, max_time_cost, max_parallelism,
              max_memory_kib);
     }
-    std::array<unsigned char, salt_size> salt{};
-    random_bytes(salt);
     std::string encoded(argon2_encodedlen(cost.time_cost, cost.memory_kib, cost.parallelism,
                                           salt_size, tag_size, Argon2_id),
                         '\0');

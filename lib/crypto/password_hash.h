@@ -6,6 +6,7 @@
 #include "crypto/secret.h"
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,11 @@ struct Argon2Cost {
 // A new PHC string with a fresh 16-byte random salt and a 32-byte tag. A cost libargon2 or
 // the config ranges refuse is Error(Exit::config, "config").
 std::string hash_secret(const Secret& secret, const Argon2Cost& cost);
+
+// The same with a caller-chosen 16-byte salt: only for public test data that must hash the
+// same way in every run (`fixtures generate --seed`), never for a customer's secret.
+std::string hash_secret_with_salt(const Secret& secret, const Argon2Cost& cost,
+                                  std::span<const unsigned char, 16> salt);
 
 // Whether `secret` matches the stored `phc` string, compared by libargon2 in constant time.
 // A stored string that is not a well-formed Argon2id PHC string (or asks for a cost outside

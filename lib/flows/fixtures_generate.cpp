@@ -12,7 +12,6 @@
 #include "flows/fixtures_cases.h"
 #include "rules/identity.h"
 
-#include <argon2.h>
 #include <fmt/format.h>
 
 #include <array>
@@ -36,19 +35,8 @@ constexpr std::array<std::string_view, 6> kMobilePrefixes = {"138", "139", "150"
 
 // An Argon2id PHC string of a generated password with a salt derived from the seed.
 std::string seeded_hash(std::string_view password, std::uint64_t seed, std::string_view purpose, const Argon2Cost& cost) {
-    constexpr std::size_t kSaltSize = 16;
-    constexpr std::size_t kTagSize = 32;
     auto digest = sha256(fmt::format("kunlunctl fixtures generate/{}/{}/{}", seed, purpose, password));
-    std::string encoded(argon2_encodedlen(cost.time_cost, cost.memory_kib, cost.parallelism, kSaltSize, kTagSize, Argon2_id),
-                        '\0');
-    int status = argon2id_hash_encoded(cost.time_cost, cost.memory_kib, cost.parallelism, password.data(), password.size(),
-                                       digest.data(), kSaltSize, kTagSize, encoded.data(), encoded.size());
-    if (status != ARGON2_OK) {
-        fail(Exit::config, "config", "Argon2id hashing failed with crypto.argon2.* m={} KiB, t={}, p={}: {}", cost.memory_kib,
-             cost.time_cost, cost.parallelism, argon2_error_message(status));
-    }
-    encoded.resize(encoded.find('\0'));
-    return encoded;
+    return hash_secret_with_salt(Secret(std::string(password)), cost, std::span<const unsigned char, 16>(digest.data(), 16));
 }
 
 // A bijection on [0, 10^8) so phone numbers are unique and look scattered.

@@ -64,8 +64,7 @@ std::filesystem::path key_file(const Context& ctx) {
     return ctx.locator.default_key_file();
 }
 
-void attach_keys(Context& ctx) {
-    const MasterKey& key = *ctx.master_key;
+StoreKeys derive_store_keys(const MasterKey& key) {
     StoreKeys keys;
     auto field = key.derive("field-encryption");
     auto index = key.derive("blind-index");
@@ -74,8 +73,10 @@ void attach_keys(Context& ctx) {
     keys.index = std::make_shared<BlindIndex>(index);
     keys.audit_mac_key.assign(mac.begin(), mac.end());
     keys.key_id = key.key_id();
-    ctx.store->attach_keys(std::move(keys));
+    return keys;
 }
+
+void attach_keys(Context& ctx) { ctx.store->attach_keys(derive_store_keys(*ctx.master_key)); }
 
 }  // namespace session
 

@@ -20,6 +20,8 @@ Overrides read_overrides();
 void check_overrides(const Overrides& overrides, bool testing);
 // The effective uid's user name (the identity is the OS account, never an env variable).
 std::string os_operator_name();
+// The store's keys, derived from the master key (one place, so tests derive them the same way).
+StoreKeys derive_store_keys(const MasterKey& key);
 // Derives the store's keys from the master key and attaches them.
 void attach_keys(Context& ctx);
 // The master key file for this store.

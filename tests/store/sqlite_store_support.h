@@ -8,6 +8,7 @@
 
 #include "crypto/field_cipher.h"
 #include "crypto/master_key.h"
+#include "flows/session.h"
 #include "error.h"
 
 #include <array>
@@ -30,17 +31,7 @@ inline MasterKey test_master_key(unsigned char fill) {
 }
 
 // The store's keys, derived from a master key exactly as a session derives them.
-inline StoreKeys keys_from(const MasterKey& key) {
-    StoreKeys keys;
-    auto field = key.derive("field-encryption");
-    auto index = key.derive("blind-index");
-    auto mac = key.derive("audit-mac");
-    keys.cipher = std::make_shared<FieldCipher>(field);
-    keys.index = std::make_shared<BlindIndex>(index);
-    keys.audit_mac_key.assign(mac.begin(), mac.end());
-    keys.key_id = key.key_id();
-    return keys;
-}
+inline StoreKeys keys_from(const MasterKey& key) { return session::derive_store_keys(key); }
 
 // A migrated store with keys attached.
 inline std::unique_ptr<SqliteStore> open_store(const fs::path& path, unsigned char key_fill = 1, std::int64_t busy_ms = 1000) {
