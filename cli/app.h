@@ -36,5 +36,9 @@ void register_verify(CLI::App& app, App& cli);
 void register_resets(CLI::App& app, App& cli);
 void register_notify(CLI::App& app, App& cli);
 void register_review(CLI::App& app, App& cli);
+void register_eshield(CLI::App& app, App& cli);
+void register_otp_device(CLI::App& app, App& cli);
+void register_change_phone(CLI::App& app, App& cli);
+void register_token(CLI::App& app, App& cli);
 
 }  // namespace kunlun::cli

@@ -70,6 +70,7 @@ void register_resets(CLI::App& app, App& cli) {
         bool at_branch = false, stdin_flag = false, modify = false, phone_unavailable = false;
         std::string face, face_ref, contact_phone, contact_otp;
         MaterialFiles materials;
+        std::optional<std::string> eshield_challenge, eshield_signature;
     };
     auto o = std::make_shared<Opts>();
     rl->add_option("--customer", o->customer, "customer id")->required();
@@ -138,8 +139,23 @@ void register_resets(CLI::App& app, App& cli) {
     rt->add_option("--id-front", t->materials.id_front, "photo of the ID's front (JPEG/PNG)");
     rt->add_option("--id-back", t->materials.id_back, "photo of the ID's back (JPEG/PNG)");
     rt->add_option("--handheld", t->materials.handheld, "photo of the customer holding the ID (JPEG/PNG)");
+    rt->add_option("--eshield-challenge", t->eshield_challenge, "an e-shield challenge id (eshield challenge): effective now");
+    rt->add_option("--eshield-signature", t->eshield_signature, "the e-shield's signature over the challenge (DER or base64)");
     rt->callback([&cli, t] {
         cli.action = [&cli, t] {
+            if (t->eshield_challenge || t->eshield_signature) {
+                if (!t->eshield_challenge || !t->eshield_signature || t->modify || !t->face.empty()) {
+                    fail(Exit::usage, "usage", "the e-shield path takes --eshield-challenge ID and --eshield-signature "
+                         "FILE together, without --modify or --face");
+                }
+                Context ctx = cli.open();
+                SecretReader reader(t->stdin_flag, "--password-stdin");
+                NewSecret pw{reader.read("new transaction password"), reader.read("new transaction password again")};
+                cli.out.message("transaction password reset with the e-shield: effective now",
+                                reset_txn_with_eshield(ctx, t->customer, t->account, *t->eshield_challenge,
+                                                       *t->eshield_signature, pw));
+                return;
+            }
             if (t->otp.empty()) fail(Exit::usage, "usage", "give --otp (the code sent with `otp send --purpose reset-txn`)");
             if (!t->modify) {
                 if (t->face.empty()) fail(Exit::usage, "usage", "give --modify, or --face with the materials (a review case)");

@@ -100,6 +100,10 @@ int run(int argc, char** argv) {
     register_resets(app, cli);
     register_notify(app, cli);
     register_review(app, cli);
+    register_eshield(app, cli);
+    register_otp_device(app, cli);
+    register_change_phone(app, cli);
+    register_token(app, cli);
 
     try {
         app.parse(argc, argv);

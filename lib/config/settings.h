@@ -62,9 +62,12 @@ struct Settings {
     std::int64_t token_permanent_after = 3;
     std::int64_t token_freeze_window_days = 90;
     std::int64_t token_challenge_ttl_s = 300;
+    std::string token_waiting_apps = "mobile-banking";   // comma-separated: apps with the high-risk wait
+    std::string token_session_ending_apps = "invest";    // comma-separated: disabling here ends sessions
 
     // [policy.eshield] and [policy.otp_device]
     std::int64_t eshield_challenge_ttl_s = 300;
+    std::string eshield_ca_bundle;  // PEM file of trusted CAs; empty: certificates are not chained
     std::int64_t otp_device_hotp_window = 10;
     std::int64_t otp_device_totp_steps = 1;
     std::int64_t otp_device_resync_window = 100;
@@ -87,6 +90,8 @@ struct Settings {
     std::string tpl_case_submitted = "【{bank}】您的{kind_name}申请已受理，我们将于{due}前以短信通知审核结果。";
     std::string tpl_case_approved = "【{bank}】您的{kind_name}申请已审核通过，已即时生效。";
     std::string tpl_case_rejected = "【{bank}】很抱歉，您的{kind_name}申请未通过审核：{reason_text}。您可重新提交申请。";
+    std::string tpl_phone_changed = "【{bank}】您的预留手机号已由尾号{old}变更为尾号{new}，24小时内部分高风险业务暂不可办理。如非本人操作，请立即致电{sms_number}。";
+    std::string tpl_token_frozen = "【{bank}】您的流动保安编码因连续输错PIN已被冻结{until_text}。如非本人操作，请致电{sms_number}。";
     std::string tpl_case_expired = "【{bank}】您的{kind_name}申请因超过{days}个工作日未完成审核已失效，您可重新提交申请。";
 };
 

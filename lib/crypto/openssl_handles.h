@@ -7,9 +7,12 @@
 
 #include "error.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include <array>
 #include <memory>
@@ -33,6 +36,13 @@ using KdfPtr = std::unique_ptr<EVP_KDF, Deleter<EVP_KDF_free>>;
 using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, Deleter<EVP_KDF_CTX_free>>;
 using CipherPtr = std::unique_ptr<EVP_CIPHER, Deleter<EVP_CIPHER_free>>;
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, Deleter<EVP_CIPHER_CTX_free>>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
+using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX_free>>;
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
+using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
+using X509StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
+using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
+using Asn1OctetStringPtr = std::unique_ptr<ASN1_OCTET_STRING, Deleter<ASN1_OCTET_STRING_free>>;
 
 // Throws the internal error for a failed OpenSSL call, with OpenSSL's own reason. These
 // calls fail only on a broken installation or a bug (wrong sizes), never on user input.
@@ -80,6 +90,15 @@ inline const EVP_CIPHER* aes256gcm_cipher() {
         checked(EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr), "fetching AES-256-GCM")};
     return cipher.get();
 }
+
+// GM/T 0009-2012's default SM2 signer identity, used by USB keys and CAs of the Chinese
+// commercial PKI. OpenSSL 3.0 signs and verifies with an empty identity unless one is set,
+// so every SM2 operation here sets this one explicitly.
+inline constexpr std::string_view sm2_default_id = "1234567812345678";
+
+// The one X.509 certificate in `pem` (defined in certificate.cpp). Not PEM, not a
+// certificate, or more than one: Error(Exit::data, "invalid-certificate").
+X509Ptr read_certificate(std::string_view pem);
 
 // OSSL_PARAM wants a non-const pointer even for inputs it only reads, and a null pointer for
 // an empty input is refused by some providers: point empty inputs at a harmless byte.

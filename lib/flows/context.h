@@ -33,6 +33,9 @@ struct Context {
     Instant real_now{};  // the wall clock, always
     std::string operator_name;
     bool testing = false;
+    // Merged into the audit entry of a refused command: what it was about beyond the customer
+    // (a token command names its device, so the token's history shows refusals too).
+    nlohmann::json refusal_scope = nlohmann::json::object();
     std::function<void(const std::string&)> warn = [](const std::string&) {};
 
     [[nodiscard]] const Settings& settings() const { return config.settings; }

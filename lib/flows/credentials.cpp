@@ -6,6 +6,8 @@
 #include "error.h"
 #include "flows/command.h"
 #include "flows/customers.h"
+#include "flows/eshield.h"
+#include "flows/phone_change.h"
 #include "flows/otp.h"
 #include "notify/outbox.h"
 #include "rules/identity.h"
@@ -78,10 +80,14 @@ void check_new_login_password(Context& ctx, const CustomerRecord& c, const Secre
     }
 }
 
-void check_new_txn_password(Context&, const CustomerRecord& c, const Secret& password) {
-    if (auto problem = six_digit_pin_problem(password.reveal(), personal_data(c))) {
-        fail(Exit::data, "weak-password", "transaction password refused: {}", *problem);
+void check_new_six_digit_pin(const CustomerRecord& c, const Secret& pin, std::string_view what) {
+    if (auto problem = six_digit_pin_problem(pin.reveal(), personal_data(c))) {
+        fail(Exit::data, "weak-password", "{} refused: {}", what, *problem);
     }
+}
+
+void check_new_txn_password(Context&, const CustomerRecord& c, const Secret& password) {
+    check_new_six_digit_pin(c, password, "transaction password");
 }
 
 std::optional<std::string> current_rule_problem(const Context& ctx, const CustomerRecord& c,
@@ -195,6 +201,37 @@ nlohmann::json reset_login_at_branch(Context& ctx, const std::string& customer_i
     });
 }
 
+namespace {
+
+void install_txn_password(Context& ctx, const CustomerRecord& c, AccountRecord& a, const Secret& password) {
+    a.txn_hash = hash_secret(password, ctx.argon2_cost());
+    a.txn_failures = 0;
+    a.txn_locked_at.reset();
+    ctx.store->update_account_txn(a.number, a);
+    std::string tail = a.number.substr(a.number.size() - 4);
+    enqueue_notification(ctx, {c.id, c.phone, "txn_password_changed", {{"account", tail}}, ""});
+}
+
+}  // namespace
+
+nlohmann::json reset_txn_with_eshield(Context& ctx, const std::string& customer_id, const std::string& account_raw,
+                                      const std::string& challenge_id, const std::string& signature_file,
+                                      const NewSecret& password) {
+    return run_write(ctx, "reset-txn", customer_id, [&] {
+        ctx.require_role({Role::operator_}, "reset-txn --eshield-challenge");
+        auto c = require_customer(ctx, customer_id);
+        auto& a = require_account(c, account_raw);
+        refuse_during_cooling_off(ctx, c, "a transaction-password reset without review");
+        check_confirmation(password.value, password.confirmation);
+        check_new_txn_password(ctx, c, password.value);
+        consume_eshield_signature(ctx, c, challenge_id, signature_file, "reset-txn");
+        install_txn_password(ctx, c, a, password.value);
+        ctx.audit("reset-txn", c.id, "ok",
+                  {{"path", "eshield"}, {"account", mask_account(a.number)}, {"challenge", challenge_id}});
+        return nlohmann::json{{"customer", c.id}, {"account", mask_account(a.number)}, {"path", "eshield"}, {"effective", true}};
+    });
+}
+
 nlohmann::json modify_txn_password(Context& ctx, const std::string& customer_id, const std::string& account_raw,
                                    const std::string& otp, const Secret& old_password, const NewSecret& password) {
     return run_write(ctx, "reset-txn", customer_id, [&] {
@@ -212,12 +249,7 @@ nlohmann::json modify_txn_password(Context& ctx, const std::string& customer_id,
         consume_otp(ctx, c.id, "reset-txn", c.phone, otp);
         check_confirmation(password.value, password.confirmation);
         check_new_txn_password(ctx, c, password.value);
-        a.txn_hash = hash_secret(password.value, ctx.argon2_cost());
-        a.txn_failures = 0;
-        a.txn_locked_at.reset();
-        ctx.store->update_account_txn(a.number, a);
-        std::string tail = a.number.substr(a.number.size() - 4);
-        enqueue_notification(ctx, {c.id, c.phone, "txn_password_changed", {{"account", tail}}, ""});
+        install_txn_password(ctx, c, a, password.value);
         ctx.audit("reset-txn", c.id, "ok", {{"path", "modify"}, {"account", mask_account(a.number)}});
         return nlohmann::json{{"customer", c.id}, {"account", mask_account(a.number)}, {"path", "modify"}, {"effective", true}};
     });

@@ -26,6 +26,8 @@ void check_confirmation(const Secret& value, const Secret& confirmation);
 // the customer's personal data, the common-password list and the last N passwords.
 void check_new_login_password(Context& ctx, const CustomerRecord& customer, const Secret& password);
 void check_new_txn_password(Context& ctx, const CustomerRecord& customer, const Secret& password);
+// A new 6-digit PIN (transaction password, soft-token PIN): 65 `weak-password` naming the rule.
+void check_new_six_digit_pin(const CustomerRecord& customer, const Secret& pin, std::string_view what);
 
 // The rule in force for a staged secret (no history check: the batch never hashes).
 std::optional<std::string> current_rule_problem(const Context& ctx, const CustomerRecord& customer,
@@ -42,6 +44,12 @@ struct NewSecret {
 nlohmann::json reset_login_with_phone(Context& ctx, const std::string& customer_id, const IdentityClaim& claim,
                                       const std::string& phone, const std::string& otp, const NewSecret& password);
 nlohmann::json reset_login_at_branch(Context& ctx, const std::string& customer_id, const IdentityClaim& claim);
+// Forgotten transaction password with the customer's e-shield (domain.md §3): a signature
+// over a fresh challenge → effective at once, no review; refused during a phone change's
+// cooling-off.
+nlohmann::json reset_txn_with_eshield(Context& ctx, const std::string& customer_id, const std::string& account,
+                                      const std::string& challenge_id, const std::string& signature_file,
+                                      const NewSecret& password);
 nlohmann::json modify_txn_password(Context& ctx, const std::string& customer_id, const std::string& account,
                                    const std::string& otp, const Secret& old_password, const NewSecret& password);
 

@@ -116,7 +116,7 @@ void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool a
             fail(Exit::data, "phone-taken", "case {}: {} became customer {}'s reserved phone meanwhile", c.id,
                  mask_phone(c.staged_phone), *owner);
         }
-        ctx.store->update_phone(c.customer_id, c.staged_phone);
+        ctx.store->update_phone(c.customer_id, c.staged_phone, ctx.now);
     } else {
         fail(Exit::internal, "internal", "case {}: unknown kind {}", c.id, c.kind);
     }

@@ -18,6 +18,8 @@ const std::string& template_text(const Settings& s, const std::string& name) {
     if (name == "case_approved") return s.tpl_case_approved;
     if (name == "case_rejected") return s.tpl_case_rejected;
     if (name == "case_expired") return s.tpl_case_expired;
+    if (name == "phone_changed") return s.tpl_phone_changed;
+    if (name == "token_frozen") return s.tpl_token_frozen;
     fail(Exit::internal, "internal", "no message template '{}'", name);
 }
 

@@ -26,6 +26,9 @@ struct LoginCredential {
     std::optional<Instant> locked_at;
     std::string locked_reason;  // why it is locked, in words an operator can read
     bool must_change = false;
+    // Set when the customer's sessions were ended (token disabled from `invest`): the next
+    // login needs the password and an SMS code.
+    bool otp_required = false;
 };
 
 struct AccountRecord {
@@ -55,7 +58,8 @@ struct OtpDeviceRecord {
     std::int64_t digits = 6;
     std::string algorithm = "SHA1";
     std::int64_t period = 30;
-    std::int64_t counter = 0;
+    std::int64_t counter = 0;              // HOTP: the next counter value expected
+    std::optional<std::int64_t> last_step; // TOTP: the last time step accepted (replay guard)
 };
 
 struct CustomerRecord {
@@ -70,7 +74,51 @@ struct CustomerRecord {
     std::vector<DeviceRecord> devices;
     std::optional<EshieldRecord> eshield;
     std::optional<OtpDeviceRecord> otp_device;
+    std::optional<Instant> phone_changed_at;  // the last reserved-phone change (cooling-off)
     Instant created_at{};
+};
+
+// A challenge for the customer's e-shield to sign: single-use, short-lived.
+struct EshieldChallengeRecord {
+    std::string id;
+    std::string customer_id;
+    std::string purpose;                  // reset-txn | change-phone
+    std::vector<unsigned char> to_sign;   // the exact bytes the e-shield signs
+    Instant created_at{};
+    Instant expires_at{};
+    std::string state = "active";         // active | used
+};
+
+// The soft token of one customer's device (domain.md §5), as stored. rules/token_state.h
+// holds the state machine; flows translate between the two.
+struct TokenAppRecord {
+    std::string app;
+    bool linked = false;
+    bool biometric = false;
+    std::optional<Instant> high_risk_from;
+};
+
+struct TokenRecord {
+    std::string customer_id;
+    std::string device_id;
+    std::string status = "not-enabled";   // not-enabled | active | frozen | frozen-permanent
+    std::optional<Instant> frozen_until;
+    std::int64_t wrong_pins = 0;
+    std::string pin_hash;                 // Argon2id PHC; empty while not enabled
+    std::vector<Instant> freezes;         // start times of freezes
+    std::vector<TokenAppRecord> apps;
+    Instant updated_at{};
+};
+
+// The 3 ID-number positions asked for when enabling a token: the digits are never stored,
+// they are read from the ID number when the answer comes.
+struct TokenChallengeRecord {
+    std::string customer_id;
+    std::string device_id;
+    std::vector<int> positions;           // 1-based
+    Instant created_at{};
+    Instant expires_at{};
+    std::string state = "active";         // active | used
 };
 
 // What a command asks the store to append to the audit chain; the store assigns the

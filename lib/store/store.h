@@ -72,9 +72,24 @@ public:
     virtual std::vector<std::string> login_history(const std::string& customer_id) = 0;
     virtual void set_login_history(const std::string& customer_id, const std::vector<std::string>& hashes) = 0;
 
-    virtual void update_phone(const std::string& customer_id, const std::string& e164) = 0;
+    // A new reserved phone: sealed, re-indexed, and the time of the change kept (cooling-off).
+    virtual void update_phone(const std::string& customer_id, const std::string& e164, Instant changed_at) = 0;
     virtual void update_login(const std::string& customer_id, const LoginCredential& login) = 0;
     virtual void update_account_txn(const std::string& number, const AccountRecord& account) = 0;
+
+    // --- second factors ---
+    virtual void put_eshield(const std::string& customer_id, const EshieldRecord& eshield) = 0;
+    virtual void update_otp_device(const std::string& customer_id, const OtpDeviceRecord& device) = 0;
+    virtual void insert_eshield_challenge(const EshieldChallengeRecord& challenge) = 0;
+    virtual std::optional<EshieldChallengeRecord> find_eshield_challenge(const std::string& id) = 0;
+    virtual void use_eshield_challenge(const std::string& id) = 0;
+
+    // --- soft tokens ---
+    virtual std::optional<TokenRecord> find_token(const std::string& customer_id, const std::string& device_id) = 0;
+    virtual void put_token(const TokenRecord& token) = 0;  // insert or replace, apps and freezes included
+    virtual std::optional<TokenChallengeRecord> find_token_challenge(const std::string& customer_id,
+                                                                     const std::string& device_id) = 0;
+    virtual void put_token_challenge(const TokenChallengeRecord& challenge) = 0;  // replaces the previous one
 
     // --- one-time codes ---
     virtual std::int64_t insert_otp(const OtpRecord& otp) = 0;

@@ -184,7 +184,68 @@ CREATE TABLE case_materials (
 ) STRICT;
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+
+// v3: second factors in use (e-shield challenges, the e-password device's replay guard), the
+// reserved-phone change's cooling-off, ended sessions, and the device soft token.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE customers ADD COLUMN phone_changed_at INTEGER;
+ALTER TABLE customers ADD COLUMN login_otp_required INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE otp_devices ADD COLUMN last_step INTEGER;
+
+CREATE TABLE eshield_challenges (
+  id          TEXT PRIMARY KEY,
+  customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+  purpose     TEXT NOT NULL,
+  to_sign     BLOB NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('active', 'used'))
+) STRICT;
+
+CREATE TABLE tokens (
+  customer_id  TEXT NOT NULL,
+  device_id    TEXT NOT NULL,
+  status       TEXT NOT NULL CHECK (status IN ('not-enabled', 'active', 'frozen', 'frozen-permanent')),
+  frozen_until INTEGER,
+  wrong_pins   INTEGER NOT NULL DEFAULT 0,
+  pin_hash     TEXT NOT NULL DEFAULT '',
+  updated_at   INTEGER NOT NULL,
+  PRIMARY KEY (customer_id, device_id),
+  FOREIGN KEY (customer_id, device_id) REFERENCES devices (customer_id, device_id) ON DELETE CASCADE
+) STRICT;
+
+CREATE TABLE token_apps (
+  customer_id    TEXT NOT NULL,
+  device_id      TEXT NOT NULL,
+  app            TEXT NOT NULL,
+  linked         INTEGER NOT NULL,
+  biometric      INTEGER NOT NULL,
+  high_risk_from INTEGER,
+  PRIMARY KEY (customer_id, device_id, app),
+  FOREIGN KEY (customer_id, device_id) REFERENCES tokens (customer_id, device_id) ON DELETE CASCADE
+) STRICT;
+
+CREATE TABLE token_freezes (
+  customer_id TEXT NOT NULL,
+  device_id   TEXT NOT NULL,
+  frozen_at   INTEGER NOT NULL,
+  PRIMARY KEY (customer_id, device_id, frozen_at),
+  FOREIGN KEY (customer_id, device_id) REFERENCES tokens (customer_id, device_id) ON DELETE CASCADE
+) STRICT;
+
+CREATE TABLE token_challenges (
+  customer_id TEXT NOT NULL,
+  device_id   TEXT NOT NULL,
+  positions   TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('active', 'used')),
+  PRIMARY KEY (customer_id, device_id),
+  FOREIGN KEY (customer_id, device_id) REFERENCES devices (customer_id, device_id) ON DELETE CASCADE
+) STRICT;
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

@@ -10,7 +10,7 @@ namespace {
 
 constexpr const char* kCustomerColumns =
     "id, name, id_type, id_number_enc, phone_enc, status, login_hash, login_failures, login_locked_at, "
-    "login_locked_reason, login_must_change, created_at";
+    "login_locked_reason, login_must_change, created_at, phone_changed_at, login_otp_required";
 
 std::string join_apps(const std::vector<std::string>& apps) {
     std::string out;
@@ -62,12 +62,13 @@ std::vector<unsigned char> blob_of(const SQLite::Column& c) {
     return {p, p + c.getBytes()};
 }
 
-void SqliteStore::update_phone(const std::string& customer_id, const std::string& e164) {
+void SqliteStore::update_phone(const std::string& customer_id, const std::string& e164, Instant changed_at) {
     guarded(path_, [&] {
-        auto& q = prepared("UPDATE customers SET phone_enc = ?, phone_idx = ? WHERE id = ?");
+        auto& q = prepared("UPDATE customers SET phone_enc = ?, phone_idx = ?, phone_changed_at = ? WHERE id = ?");
         bind_blob(q, 1, seal("customers.phone", customer_id, e164));
         bind_blob(q, 2, index_of("customers.phone", e164));
-        q.bind(3, customer_id);
+        q.bind(3, seconds_of(changed_at));
+        q.bind(4, customer_id);
         return q.exec();
     });
 }
@@ -76,13 +77,14 @@ void SqliteStore::update_login(const std::string& customer_id, const LoginCreden
     guarded(path_, [&] {
         auto& q = prepared(
             "UPDATE customers SET login_hash = ?, login_failures = ?, login_locked_at = ?, login_locked_reason = ?, "
-            "login_must_change = ? WHERE id = ?");
+            "login_must_change = ?, login_otp_required = ? WHERE id = ?");
         q.bind(1, login.hash);
         q.bind(2, static_cast<std::int64_t>(login.failures));
         bind_optional_time(q, 3, login.locked_at);
         q.bind(4, login.locked_reason);
         q.bind(5, login.must_change ? 1 : 0);
-        q.bind(6, customer_id);
+        q.bind(6, login.otp_required ? 1 : 0);
+        q.bind(7, customer_id);
         return q.exec();
     });
 }
@@ -112,6 +114,8 @@ CustomerRecord SqliteStore::read_customer_row(SQLite::Statement& q) {
     c.login.locked_reason = q.getColumn(9).getString();
     c.login.must_change = q.getColumn(10).getInt() != 0;
     c.created_at = Instant(std::chrono::seconds(q.getColumn(11).getInt64()));
+    c.phone_changed_at = optional_time(q.getColumn(12));
+    c.login.otp_required = q.getColumn(13).getInt() != 0;
     return c;
 }
 
@@ -140,7 +144,7 @@ void SqliteStore::load_customer_children(CustomerRecord& c) {
     es.bind(1, c.id);
     if (es.executeStep()) c.eshield = EshieldRecord{es.getColumn(0).getString(), es.getColumn(1).getString()};
     auto& od = prepared(
-        "SELECT type, secret_enc, digits, algorithm, period, counter FROM otp_devices WHERE customer_id = ?");
+        "SELECT type, secret_enc, digits, algorithm, period, counter, last_step FROM otp_devices WHERE customer_id = ?");
     od.bind(1, c.id);
     if (od.executeStep()) {
         OtpDeviceRecord d;
@@ -150,6 +154,7 @@ void SqliteStore::load_customer_children(CustomerRecord& c) {
         d.algorithm = od.getColumn(3).getString();
         d.period = od.getColumn(4).getInt64();
         d.counter = od.getColumn(5).getInt64();
+        if (!od.getColumn(6).isNull()) d.last_step = od.getColumn(6).getInt64();
         c.otp_device = std::move(d);
     }
 }
@@ -211,8 +216,8 @@ void SqliteStore::insert_customer(const CustomerRecord& c) {
     guarded(path_, [&] {
         auto& q = prepared(
             "INSERT INTO customers (id, name, id_type, id_number_enc, id_number_idx, phone_enc, phone_idx, status, "
-            "login_hash, login_failures, login_locked_at, login_locked_reason, login_must_change, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "login_hash, login_failures, login_locked_at, login_locked_reason, login_must_change, created_at, "
+            "phone_changed_at, login_otp_required) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         auto id_enc = seal("customers.id_number", c.id, c.id_number);
         auto id_idx = index_of("customers.id_number", c.id_number);
         auto ph_enc = seal("customers.phone", c.id, c.phone);
@@ -231,6 +236,8 @@ void SqliteStore::insert_customer(const CustomerRecord& c) {
         q.bind(12, c.login.locked_reason);
         q.bind(13, c.login.must_change ? 1 : 0);
         q.bind(14, static_cast<std::int64_t>(c.created_at.time_since_epoch().count()));
+        bind_optional_time(q, 15, c.phone_changed_at);
+        q.bind(16, c.login.otp_required ? 1 : 0);
         q.exec();
 
         int position = 0;
@@ -261,17 +268,11 @@ void SqliteStore::insert_customer(const CustomerRecord& c) {
             qd.bind(6, d.rooted ? 1 : 0);
             qd.exec();
         }
-        if (c.eshield) {
-            auto& qe = prepared("INSERT INTO eshields (customer_id, certificate_pem, fingerprint) VALUES (?, ?, ?)");
-            qe.bind(1, c.id);
-            qe.bind(2, c.eshield->certificate_pem);
-            qe.bind(3, c.eshield->fingerprint);
-            qe.exec();
-        }
+        if (c.eshield) put_eshield(c.id, *c.eshield);
         if (c.otp_device) {
             auto& qo = prepared(
-                "INSERT INTO otp_devices (customer_id, type, secret_enc, digits, algorithm, period, counter) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)");
+                "INSERT INTO otp_devices (customer_id, type, secret_enc, digits, algorithm, period, counter, last_step) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
             auto s_enc = seal("otp_devices.secret", c.id, c.otp_device->secret_base32);
             qo.bind(1, c.id);
             qo.bind(2, c.otp_device->type);
@@ -280,6 +281,11 @@ void SqliteStore::insert_customer(const CustomerRecord& c) {
             qo.bind(5, c.otp_device->algorithm);
             qo.bind(6, static_cast<std::int64_t>(c.otp_device->period));
             qo.bind(7, static_cast<std::int64_t>(c.otp_device->counter));
+            if (c.otp_device->last_step) {
+                qo.bind(8, *c.otp_device->last_step);
+            } else {
+                qo.bind(8);
+            }
             qo.exec();
         }
         return 0;

@@ -51,9 +51,21 @@ public:
     std::vector<std::string> login_history(const std::string& customer_id) override;
     void set_login_history(const std::string& customer_id, const std::vector<std::string>& hashes) override;
 
-    void update_phone(const std::string& customer_id, const std::string& e164) override;
+    void update_phone(const std::string& customer_id, const std::string& e164, Instant changed_at) override;
     void update_login(const std::string& customer_id, const LoginCredential& login) override;
     void update_account_txn(const std::string& number, const AccountRecord& account) override;
+
+    void put_eshield(const std::string& customer_id, const EshieldRecord& eshield) override;
+    void update_otp_device(const std::string& customer_id, const OtpDeviceRecord& device) override;
+    void insert_eshield_challenge(const EshieldChallengeRecord& challenge) override;
+    std::optional<EshieldChallengeRecord> find_eshield_challenge(const std::string& id) override;
+    void use_eshield_challenge(const std::string& id) override;
+
+    std::optional<TokenRecord> find_token(const std::string& customer_id, const std::string& device_id) override;
+    void put_token(const TokenRecord& token) override;
+    std::optional<TokenChallengeRecord> find_token_challenge(const std::string& customer_id,
+                                                             const std::string& device_id) override;
+    void put_token_challenge(const TokenChallengeRecord& challenge) override;
 
     std::int64_t insert_otp(const OtpRecord& otp) override;
     std::optional<OtpRecord> latest_otp(const std::string& customer_id, const std::string& purpose,

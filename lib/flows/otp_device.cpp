@@ -1,0 +1,106 @@
+#include "flows/otp_device.h"
+
+#include "crypto/encoding.h"
+#include "crypto/one_time_password.h"
+#include "error.h"
+#include "flows/command.h"
+#include "flows/customers.h"
+
+namespace kunlun {
+namespace {
+
+const OtpDeviceRecord& require_device(const CustomerRecord& c) {
+    if (!c.otp_device) {
+        fail(Exit::not_found, "not-found", "customer {} has no e-password device registered", c.id);
+    }
+    return *c.otp_device;
+}
+
+struct DeviceKey {
+    std::vector<unsigned char> seed;
+    OtpAlgorithm algorithm;
+    int digits;
+};
+
+DeviceKey key_of(const OtpDeviceRecord& d) {
+    return {base32_decode(d.secret_base32), parse_otp_algorithm(d.algorithm), static_cast<int>(d.digits)};
+}
+
+[[noreturn]] void refuse_code(const CustomerRecord& c, bool replayed) {
+    if (replayed) {
+        throw KeptRefusal(Exit::refused, "otp-replayed",
+                          fmt::format("that e-password code of customer {} was used already; wait for the next code",
+                                      c.id));
+    }
+    throw KeptRefusal(Exit::refused, "otp-device-invalid",
+                      fmt::format("the e-password code does not match customer {}'s device; check it, or resync a "
+                                  "counter-based device with `kunlunctl otp-device resync`", c.id));
+}
+
+}  // namespace
+
+void consume_otp_device_code(Context& ctx, const CustomerRecord& c, const std::string& code) {
+    OtpDeviceRecord d = require_device(c);
+    DeviceKey k = key_of(d);
+    const auto& s = ctx.settings();
+    if (d.type == "hotp") {
+        auto next = static_cast<std::uint64_t>(d.counter);
+        auto matched = match_hotp(k.seed, code, next, static_cast<std::uint64_t>(s.otp_device_hotp_window), k.digits,
+                                  k.algorithm);
+        if (!matched) {
+            // A code just behind the counter is one already accepted: say so.
+            auto window = static_cast<std::uint64_t>(s.otp_device_hotp_window);
+            std::uint64_t from = next > window + 1 ? next - window - 1 : 0;
+            bool replayed = next > 0 && match_hotp(k.seed, code, from, next - 1 - from, k.digits, k.algorithm).has_value();
+            refuse_code(c, replayed);
+        }
+        d.counter = static_cast<std::int64_t>(*matched + 1);
+    } else {
+        auto unix_now = ctx.now.time_since_epoch().count();
+        auto step = match_totp(k.seed, code, unix_now, static_cast<int>(d.period),
+                               static_cast<unsigned>(s.otp_device_totp_steps), k.digits, k.algorithm);
+        if (!step) refuse_code(c, false);
+        if (d.last_step && *step <= *d.last_step) refuse_code(c, true);
+        d.last_step = *step;
+    }
+    ctx.store->update_otp_device(c.id, d);
+}
+
+nlohmann::json verify_otp_device(Context& ctx, const std::string& customer_id, const std::string& code) {
+    return run_write(ctx, "otp-device verify", customer_id, [&] {
+        ctx.require_role({Role::operator_}, "otp-device verify");
+        auto c = require_customer(ctx, customer_id);
+        consume_otp_device_code(ctx, c, code);
+        ctx.audit("otp-device verify", c.id, "ok", {{"type", c.otp_device->type}});
+        return nlohmann::json{{"customer", c.id}, {"type", c.otp_device->type}, {"ok", true}};
+    });
+}
+
+nlohmann::json resync_otp_device(Context& ctx, const std::string& customer_id, const std::string& code1,
+                                 const std::string& code2) {
+    return run_write(ctx, "otp-device resync", customer_id, [&] {
+        ctx.require_role({Role::operator_}, "otp-device resync");
+        auto c = require_customer(ctx, customer_id);
+        OtpDeviceRecord d = require_device(c);
+        if (d.type != "hotp") {
+            fail(Exit::data, "invalid-otp-device", "customer {}'s e-password device is time-based (TOTP): it follows "
+                 "the clock and needs no resync", c.id);
+        }
+        DeviceKey k = key_of(d);
+        auto found = resync_hotp(k.seed, code1, code2, static_cast<std::uint64_t>(d.counter),
+                                 static_cast<std::uint64_t>(ctx.settings().otp_device_resync_window), k.digits, k.algorithm);
+        if (!found) {
+            throw KeptRefusal(Exit::refused, "otp-device-invalid",
+                              fmt::format("the two codes are not consecutive codes of customer {}'s device within {} "
+                                          "steps of its counter; press the button twice and give both codes in order",
+                                          c.id, ctx.settings().otp_device_resync_window));
+        }
+        std::int64_t before = d.counter;
+        d.counter = static_cast<std::int64_t>(*found + 2);
+        ctx.store->update_otp_device(c.id, d);
+        ctx.audit("otp-device resync", c.id, "ok", {{"counter_before", before}, {"counter_after", d.counter}});
+        return nlohmann::json{{"customer", c.id}, {"resynced", true}, {"skipped", d.counter - before - 2}};
+    });
+}
+
+}  // namespace kunlun
