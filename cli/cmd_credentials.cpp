@@ -15,7 +15,7 @@ void register_otp(CLI::App& app, App& cli) {
     struct Opts { std::string customer, purpose; std::optional<std::string> to; };
     auto o = std::make_shared<Opts>();
     send->add_option("--customer", o->customer, "customer id")->required();
-    send->add_option("--purpose", o->purpose, "reset-login, reset-txn, change-phone or token")->required();
+    send->add_option("--purpose", o->purpose, "reset-login, reset-txn, change-phone, token or login")->required();
     send->add_option("--to", o->to, "a contact phone (reset-login) or the new phone (change-phone)");
     send->callback([&cli, o] {
         cli.action = [&cli, o] {
@@ -31,16 +31,17 @@ void register_verify(CLI::App& app, App& cli) {
     auto* login = app.add_subcommand("login", "the login password (operator)");
     login->require_subcommand(1);
     auto* lverify = login->add_subcommand("verify", "check a login password; counts failures");
-    struct Opts { std::string customer, account; bool stdin_flag = false; };
+    struct Opts { std::string customer, account; bool stdin_flag = false; std::optional<std::string> otp; };
     auto lo = std::make_shared<Opts>();
     lverify->add_option("--customer", lo->customer, "customer id")->required();
+    lverify->add_option("--otp", lo->otp, "an SMS code (otp send --purpose login), when the customer's sessions were ended");
     lverify->add_flag("--password-stdin", lo->stdin_flag, "read the password from standard input");
     lverify->callback([&cli, lo] {
         cli.action = [&cli, lo] {
             Context ctx = cli.open();
             SecretReader reader(lo->stdin_flag, "--password-stdin");
             Secret pw = reader.read("login password");
-            auto j = verify_login(ctx, lo->customer, pw);
+            auto j = verify_login(ctx, lo->customer, pw, lo->otp);
             cli.out.message(j["must_change"].get<bool>() ? "password correct; it must be changed now" : "password correct", j);
         };
     });

@@ -32,7 +32,7 @@ void check_device(std::span<const unsigned char> key, int digits) {
     // Only the length is named: the seed itself is key material.
     if (key.size() < otp_min_key_bytes) {
         fail(Exit::data, "invalid-otp-device",
-             "an OTP device seed must be at least {} bytes (RFC 4226 R6); this one has {}", otp_min_key_bytes,
+             "an OTP device seed must be at least {} bytes; this one has {}", otp_min_key_bytes,
              key.size());
     }
 }
@@ -192,13 +192,13 @@ std::optional<std::int64_t> match_totp(std::span<const unsigned char> key, std::
     const std::int64_t last = static_cast<std::int64_t>(
         window_end(static_cast<std::uint64_t>(now), static_cast<std::uint64_t>(spread),
                    static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
+    const auto distance = [now](std::int64_t step) { return step < now ? now - step : step - now; };
     OtpHmac hmac(key, alg);
     Code candidate;
     std::optional<std::int64_t> found;
     for (std::int64_t step = first;; ++step) {
         hmac.code(static_cast<std::uint64_t>(step), digits, candidate);
         // Ascending order, so on equal distance the earlier step is already kept.
-        const auto distance = [now](std::int64_t s) { return s < now ? now - s : s - now; };
         if (same(candidate, code) && (!found || distance(step) < distance(*found))) found = step;
         if (step == last) break;
     }

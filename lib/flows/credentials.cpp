@@ -121,7 +121,8 @@ void install_login_password(Context& ctx, CustomerRecord& c, const std::string& 
 
 }  // namespace
 
-nlohmann::json verify_login(Context& ctx, const std::string& customer_id, const Secret& password) {
+nlohmann::json verify_login(Context& ctx, const std::string& customer_id, const Secret& password,
+                            const std::optional<std::string>& otp) {
     return run_write(ctx, "login verify", customer_id, [&] {
         ctx.require_role({Role::operator_}, "login verify");
         auto c = require_customer(ctx, customer_id);
@@ -137,9 +138,18 @@ nlohmann::json verify_login(Context& ctx, const std::string& customer_id, const 
             }, "login password");
         }
         c.login.failures = 0;
+        if (c.login.otp_required) {
+            // Sessions were ended (token disabled in `invest`): password + SMS code this time.
+            if (!otp) {
+                fail(Exit::refused, "otp-required", "the password is right, but customer {}'s sessions were ended: this "
+                     "login also needs an SMS code (otp send --purpose login, then login verify --otp CODE)", c.id);
+            }
+            consume_otp(ctx, c.id, "login", c.phone, *otp);
+            c.login.otp_required = false;
+        }
         if (needs_rehash(c.login.hash, ctx.argon2_cost())) c.login.hash = hash_secret(password, ctx.argon2_cost());
         ctx.store->update_login(c.id, c.login);
-        ctx.audit("login verify", customer_id, "ok", {{"must_change", c.login.must_change}});
+        ctx.audit("login verify", customer_id, "ok", {{"must_change", c.login.must_change}, {"with_otp", otp.has_value()}});
         return nlohmann::json{{"customer", customer_id}, {"ok", true}, {"must_change", c.login.must_change}};
     });
 }

@@ -33,7 +33,9 @@ void check_new_six_digit_pin(const CustomerRecord& customer, const Secret& pin, 
 std::optional<std::string> current_rule_problem(const Context& ctx, const CustomerRecord& customer,
                                                 const std::string& case_kind, const Secret& secret);
 
-nlohmann::json verify_login(Context& ctx, const std::string& customer_id, const Secret& password);
+// `otp`: the SMS code (purpose login) a customer whose sessions were ended must also give.
+nlohmann::json verify_login(Context& ctx, const std::string& customer_id, const Secret& password,
+                            const std::optional<std::string>& otp = std::nullopt);
 nlohmann::json verify_txn(Context& ctx, const std::string& customer_id, const std::string& account, const Secret& password);
 
 struct NewSecret {

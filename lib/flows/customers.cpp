@@ -35,6 +35,7 @@ nlohmann::json customer_view(const Context& ctx, const CustomerRecord& c) {
         {"locked_at", time_or_null(ctx, c.login.locked_at)},
         {"locked_reason", login_locked ? nlohmann::json(c.login.locked_reason) : nlohmann::json(nullptr)},
         {"password_set", !c.login.hash.empty()},
+        {"otp_required", c.login.otp_required},  // sessions ended: next login needs password + SMS code
     };
     nlohmann::json accounts = nlohmann::json::array();
     for (const auto& a : c.accounts) {

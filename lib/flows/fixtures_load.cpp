@@ -262,7 +262,8 @@ public:
             pem << in.rdbuf();
             e.certificate_pem = pem.str();
         }
-        e.fingerprint = checked(n, field, [&] { return certificate_fingerprint(e.certificate_pem); });
+        // The same key rule as `eshield register`: RSA >= 2048, ECDSA P-256 or SM2.
+        e.fingerprint = checked(n, field, [&] { return inspect_certificate(e.certificate_pem).fingerprint; });
         return e;
     }
 

@@ -15,7 +15,7 @@
 namespace kunlun {
 namespace {
 
-constexpr std::array<std::string_view, 4> kPurposes = {"reset-login", "reset-txn", "change-phone", "token"};
+constexpr std::array<std::string_view, 5> kPurposes = {"reset-login", "reset-txn", "change-phone", "token", "login"};
 
 // A keyed hash: 6 digits are a million values, so a plain hash would be no protection.
 std::vector<unsigned char> code_mac(const Context& ctx, const std::string& customer_id, const std::string& purpose,
@@ -31,7 +31,7 @@ std::vector<unsigned char> code_mac(const Context& ctx, const std::string& custo
 nlohmann::json send_otp(Context& ctx, const std::string& customer_id, const std::string& purpose,
                         const std::optional<std::string>& to) {
     if (std::find(kPurposes.begin(), kPurposes.end(), purpose) == kPurposes.end()) {
-        fail(Exit::usage, "usage", "unknown purpose '{}': use reset-login, reset-txn, change-phone or token", purpose);
+        fail(Exit::usage, "usage", "unknown purpose '{}': use reset-login, reset-txn, change-phone, token or login", purpose);
     }
     // Another number than the reserved phone only where the flow needs one: the contact phone
     // of a reset without the reserved phone, and the new number of a phone change.

@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,8 +96,10 @@ TEST_CASE("Impossible device parameters are refused", "[crypto][otp-device]") {
     };
     check_refused([] { hotp(key(seed_sha1), 0, 5, OtpAlgorithm::sha1); });
     check_refused([] { hotp(key(seed_sha1), 0, 9, OtpAlgorithm::sha1); });
-    // RFC 4226 R6: at least 128 bits of seed.
-    check_refused([] { hotp(bytes_of("123456789012345"), 0, 6, OtpAlgorithm::sha1); });
+    // At least 80 bits of seed (the shortest seeds devices carry); 72 bits are refused, and
+    // the fixture format's example seed (80 bits) works.
+    check_refused([] { hotp(bytes_of("123456789"), 0, 6, OtpAlgorithm::sha1); });
+    CHECK(hotp(bytes_of("1234567890"), 0, 6, OtpAlgorithm::sha1).size() == 6);
     CHECK(hotp(bytes_of("1234567890123456"), 0, 6, OtpAlgorithm::sha1).size() == 6);
     check_refused([] { totp(key(seed_sha1), 59, 0, 6, OtpAlgorithm::sha1); });
     check_refused([] { match_hotp(key(seed_sha1), "755224", 0, 3, 10, OtpAlgorithm::sha1); });
