@@ -68,6 +68,8 @@ const std::vector<KeySpec>& table() {
         {"policy.otp_device.hotp_window", &S::otp_device_hotp_window, 0, 1000, {}, "HOTP look-ahead"},
         {"policy.otp_device.totp_steps", &S::otp_device_totp_steps, 0, 10, {}, "TOTP steps accepted either side"},
         {"policy.otp_device.resync_window", &S::otp_device_resync_window, 1, 100000, {}, "HOTP resync look-ahead"},
+        {"policy.otp_device.max_failures", &S::otp_device_max_failures, 1, 100, {},
+         "consecutive wrong device codes that lock the device until a resync at a branch"},
         {"batch.chunk_size", &S::batch_chunk_size, 1, 1000000, {}, "cases per batch transaction"},
         {"batch.auto_approve", &S::batch_auto_approve, 0, 0, {}, "approve cases that pass every check"},
         {"notify.sink", &S::notify_sink, 0, 0, {}, "file:PATH or exec:PROGRAM (empty: keep in the outbox)"},

@@ -71,6 +71,7 @@ struct Settings {
     std::int64_t otp_device_hotp_window = 10;
     std::int64_t otp_device_totp_steps = 1;
     std::int64_t otp_device_resync_window = 100;
+    std::int64_t otp_device_max_failures = 5;   // consecutive wrong codes that lock the device
 
     // [batch]
     std::int64_t batch_chunk_size = 1000;

@@ -26,7 +26,16 @@ DeviceKey key_of(const OtpDeviceRecord& d) {
     return {base32_decode(d.secret_base32), parse_otp_algorithm(d.algorithm), static_cast<int>(d.digits)};
 }
 
-[[noreturn]] void refuse_code(const CustomerRecord& c, bool replayed) {
+// A wrong or replayed code counts towards the device's lock; the count commits with the
+// refusal (KeptRefusal), like a wrong password's.
+[[noreturn]] void refuse_code(Context& ctx, const CustomerRecord& c, OtpDeviceRecord& d, bool replayed) {
+    ++d.failures;
+    ctx.store->update_otp_device(c.id, d);
+    if (d.failures >= ctx.settings().otp_device_max_failures) {
+        throw KeptRefusal(Exit::refused, "locked",
+                          fmt::format("customer {}'s e-password device is locked after {} wrong codes: resync it at a "
+                                      "branch (kunlunctl otp-device resync)", c.id, d.failures));
+    }
     if (replayed) {
         throw KeptRefusal(Exit::refused, "otp-replayed",
                           fmt::format("that e-password code of customer {} was used already; wait for the next code",
@@ -41,6 +50,10 @@ DeviceKey key_of(const OtpDeviceRecord& d) {
 
 void consume_otp_device_code(Context& ctx, const CustomerRecord& c, const std::string& code) {
     OtpDeviceRecord d = require_device(c);
+    if (d.failures >= ctx.settings().otp_device_max_failures) {
+        fail(Exit::refused, "locked", "customer {}'s e-password device is locked after {} wrong codes: resync it at a "
+             "branch (kunlunctl otp-device resync)", c.id, d.failures);
+    }
     DeviceKey k = key_of(d);
     const auto& s = ctx.settings();
     if (d.type == "hotp") {
@@ -52,17 +65,18 @@ void consume_otp_device_code(Context& ctx, const CustomerRecord& c, const std::s
             auto window = static_cast<std::uint64_t>(s.otp_device_hotp_window);
             std::uint64_t from = next > window + 1 ? next - window - 1 : 0;
             bool replayed = next > 0 && match_hotp(k.seed, code, from, next - 1 - from, k.digits, k.algorithm).has_value();
-            refuse_code(c, replayed);
+            refuse_code(ctx, c, d, replayed);
         }
         d.counter = static_cast<std::int64_t>(*matched + 1);
     } else {
         auto unix_now = ctx.now.time_since_epoch().count();
         auto step = match_totp(k.seed, code, unix_now, static_cast<int>(d.period),
                                static_cast<unsigned>(s.otp_device_totp_steps), k.digits, k.algorithm);
-        if (!step) refuse_code(c, false);
-        if (d.last_step && *step <= *d.last_step) refuse_code(c, true);
+        if (!step) refuse_code(ctx, c, d, false);
+        if (d.last_step && *step <= *d.last_step) refuse_code(ctx, c, d, true);
         d.last_step = *step;
     }
+    d.failures = 0;
     ctx.store->update_otp_device(c.id, d);
 }
 
@@ -97,6 +111,7 @@ nlohmann::json resync_otp_device(Context& ctx, const std::string& customer_id, c
         }
         std::int64_t before = d.counter;
         d.counter = static_cast<std::int64_t>(*found + 2);
+        d.failures = 0;  // two consecutive codes in front of an operator unlock the device
         ctx.store->update_otp_device(c.id, d);
         ctx.audit("otp-device resync", c.id, "ok", {{"counter_before", before}, {"counter_after", d.counter}});
         return nlohmann::json{{"customer", c.id}, {"resynced", true}, {"skipped", d.counter - before - 2}};

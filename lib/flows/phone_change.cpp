@@ -60,8 +60,13 @@ std::string check_preconditions(Context& ctx, const CustomerRecord& c, const Pho
              "phone; otherwise the customer changes it at a branch");
     }
     const auto& device = require_device(c, r.device_id);
-    if (auto problem = device_trust_problem({device.encrypted, device.app_version, device.rooted},
-                                            ctx.settings().phone_change_min_app_version)) {
+    const auto& minimum = ctx.settings().phone_change_min_app_version;
+    // A mistyped minimum is the bank's configuration error, not the customer's device's fault.
+    if (!is_app_version(minimum)) {
+        fail(Exit::config, "config", "policy.phone_change.min_app_version '{}' is not a version (digits and dots, "
+             "e.g. 6.0.0): fix the configuration", minimum);
+    }
+    if (auto problem = device_trust_problem({device.encrypted, device.app_version, device.rooted}, minimum)) {
         fail(Exit::refused, "device-untrusted", "device {} cannot be used for a phone change: {}", device.id, *problem);
     }
     if (!r.carrier_verified) {
@@ -123,14 +128,27 @@ nlohmann::json change_phone(Context& ctx, const PhoneChangeRequest& r) {
         ctx.require_role({Role::operator_}, "change-phone");
         auto c = require_customer(ctx, r.customer_id);
         std::string phone = check_preconditions(ctx, c, r);
-        switch (path) {
-            case Path::old_phone: consume_otp(ctx, c.id, "change-phone", c.phone, *r.old_phone_otp); break;
-            case Path::reviewed: require_card(c, *r.card); break;
-            case Path::eshield:
-                consume_eshield_signature(ctx, c, *r.eshield_challenge, *r.eshield_signature, "change-phone");
-                break;
-        }
+        // The new number's code first, then the proof. A wrong code or signature is a refusal
+        // that commits (its wrong-try count, the used-up challenge), and it used to commit the
+        // other, correct code as used too: the customer had to start again with two new codes.
+        // So the new number's code is consumed first and put back as it was when the proof is
+        // refused; a wrong new-number code stops before the proof is looked at.
+        auto new_code_before = ctx.store->latest_otp(c.id, "change-phone", ctx.store->phone_index(phone));
         consume_otp(ctx, c.id, "change-phone", phone, r.new_phone_otp);
+        try {
+            switch (path) {
+                case Path::old_phone: consume_otp(ctx, c.id, "change-phone", c.phone, *r.old_phone_otp); break;
+                case Path::reviewed: require_card(c, *r.card); break;
+                case Path::eshield:
+                    consume_eshield_signature(ctx, c, *r.eshield_challenge, *r.eshield_signature, "change-phone");
+                    break;
+            }
+        } catch (const KeptRefusal&) {
+            if (new_code_before) {
+                ctx.store->update_otp(new_code_before->id, new_code_before->wrong_tries, new_code_before->state);
+            }
+            throw;
+        }
         if (path != Path::reviewed) return apply_now(ctx, c, phone, path);
         CaseRecord k;
         k.kind = "change-phone";

@@ -28,8 +28,10 @@ void notify_frozen(Context& ctx, const LoadedToken& l) {
 }
 
 // Checks the PIN entered in `app`. A wrong one counts towards the freeze: the count (and a
-// freeze it causes, with its SMS) is kept and the command refused.
-void check_pin(Context& ctx, LoadedToken& l, const std::string& app, const Secret& pin, std::string_view command) {
+// freeze it causes, with its SMS) is kept and the command refused. The refusal is the one
+// audit entry of the command (run_write writes it): what the wrong PIN did — the state and a
+// freeze's effect — goes into its details rather than into a second entry.
+void check_pin(Context& ctx, LoadedToken& l, const std::string& app, const Secret& pin) {
     bool right = !l.pin_hash.empty() && verify_secret(pin, l.pin_hash);
     auto t = apply(l.state, TokenEvent{right ? TokenEventKind::pin_ok : TokenEventKind::pin_wrong, app, ctx.now}, l.policy);
     if (t.refusal) refuse_token(ctx, *t.refusal);
@@ -39,17 +41,17 @@ void check_pin(Context& ctx, LoadedToken& l, const std::string& app, const Secre
         return;
     }
     save_token(ctx, l);
+    ctx.refusal_scope.update(token_audit_details(l, app, t.effects));
     if (is_frozen(l.state.status)) {
         notify_frozen(ctx, l);
-        ctx.audit(command, l.customer.id, "refused", token_audit_details(l, app, t.effects));
         if (l.state.status == TokenStatus::frozen) {
             throw KeptRefusal(Exit::refused, "token-frozen",
                               fmt::format("wrong PIN: {} in a row; the mobile security code is frozen until {}",
                                           l.policy.max_wrong_pins, ctx.format_time(*l.state.frozen_until)));
         }
         throw KeptRefusal(Exit::refused, "token-frozen",
-                          fmt::format("wrong PIN: {} in a row, the {} freeze within {} days; the mobile security code "
-                                      "is frozen permanently: unfreeze at a branch or with the e-password device",
+                          fmt::format("wrong PIN: {} in a row, freeze number {} within {} days; the mobile security "
+                                      "code is frozen permanently: unfreeze at a branch or with the e-password device",
                                       l.policy.max_wrong_pins, l.policy.permanent_after_freezes,
                                       std::chrono::duration_cast<std::chrono::days>(l.policy.freeze_window).count()));
     }
@@ -126,6 +128,11 @@ nlohmann::json token_enable(Context& ctx, const TokenTarget& target, const std::
         auto l = load_token(ctx, target.customer_id, target.device_id, "token enable");
         refuse_if_frozen(ctx, l);
         refuse_during_cooling_off(ctx, l.customer, "enabling the mobile security code");
+        // Enabling happens inside a logged-in session (seed 003): a locked login cannot.
+        if (l.customer.login.locked_at) {
+            fail(Exit::refused, "locked", "customer {}'s login is locked: reset the login password before enabling the "
+                 "mobile security code", l.customer.id);
+        }
         auto t = decide(ctx, l, TokenEventKind::enable, app);
         check_id_digits(ctx, l, id_digits);
         consume_otp(ctx, l.customer.id, "token", l.customer.phone, otp);
@@ -145,7 +152,7 @@ nlohmann::json token_sync(Context& ctx, const TokenTarget& target, const std::st
         auto l = load_token(ctx, target.customer_id, target.device_id, "token sync");
         refuse_if_frozen(ctx, l);
         decide(ctx, l, TokenEventKind::sync, app);
-        check_pin(ctx, l, app, pin, "token sync");
+        check_pin(ctx, l, app, pin);
         auto t = decide(ctx, l, TokenEventKind::sync, app);
         l.state = t.next;
         save_token(ctx, l);
@@ -183,10 +190,20 @@ nlohmann::json token_verify(Context& ctx, const TokenTarget& target, const std::
     return run_write(ctx, "token verify", target.customer_id, [&] {
         auto l = load_token(ctx, target.customer_id, target.device_id, "token verify");
         refuse_if_frozen(ctx, l);
-        // The app must hold the token: the high-risk check says so, and so does an app that is
-        // asked for without --high-risk (biometric_off needs exactly what verification needs).
-        decide(ctx, l, high_risk ? TokenEventKind::high_risk_use : TokenEventKind::biometric_off, app);
-        check_pin(ctx, l, app, pin, "token verify");
+        // The app must hold the token, checked before the PIN is (docs/token.md): the
+        // high-risk check says so; without --high-risk the rules accept a PIN in any installed
+        // app (sync needs that), so the command asks for a linked app itself.
+        if (high_risk) {
+            decide(ctx, l, TokenEventKind::high_risk_use, app);
+        } else {
+            decide(ctx, l, TokenEventKind::pin_ok, app);  // not enabled, app not installed
+            if (const TokenApp* a = find_token_app(l.state, app); a != nullptr && !a->linked) {
+                fail(Exit::refused, "app-not-linked",
+                     "the app '{}' is not linked to the mobile security code on device {}: sync it before checking "
+                     "the PIN in it", app, l.device.id);
+            }
+        }
+        check_pin(ctx, l, app, pin);
         save_token(ctx, l);
         auto details = token_audit_details(l, app, {});
         details["high_risk"] = high_risk;
@@ -205,7 +222,7 @@ nlohmann::json token_biometric_on(Context& ctx, const TokenTarget& target, const
         auto l = load_token(ctx, target.customer_id, target.device_id, "token biometric");
         refuse_if_frozen(ctx, l);
         decide(ctx, l, TokenEventKind::biometric_on, app);
-        check_pin(ctx, l, app, pin, "token biometric");
+        check_pin(ctx, l, app, pin);
         consume_otp(ctx, l.customer.id, "token", l.customer.phone, otp);
         auto t = decide(ctx, l, TokenEventKind::biometric_on, app);
         l.state = t.next;

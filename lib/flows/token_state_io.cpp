@@ -74,8 +74,13 @@ void save_token_state(Context& ctx, const std::string& customer_id, const std::s
     r.frozen_until = s.frozen_until;
     r.wrong_pins = s.wrong_pins;
     r.pin_hash = s.status == TokenStatus::not_enabled ? std::string() : pin_hash;
-    // Only the freezes that can still count (or be reported) are kept.
-    r.freezes = freezes_within(s, ctx.now, token_policy(ctx.settings()));
+    // Only the freezes that can still count (or be reported) are kept: those older than the
+    // window are dropped. A freeze recorded after `now` (the clock set back) does not count
+    // now (freezes_within) but will once the clock catches up, so it is kept, not erased.
+    auto oldest = ctx.now - token_policy(ctx.settings()).freeze_window;
+    for (Instant f : s.freezes) {
+        if (f >= oldest) r.freezes.push_back(f);
+    }
     for (const auto& a : s.apps) r.apps.push_back({a.app, a.linked, a.biometric, a.high_risk_from});
     r.updated_at = ctx.now;
     ctx.store->put_token(r);
@@ -144,6 +149,12 @@ TokenTransition decide(const Context& ctx, const LoadedToken& l, TokenEventKind 
 
 void refuse_if_frozen(const Context& ctx, const LoadedToken& l) {
     if (!is_frozen(l.state.status)) return;
+    if (l.state.status == TokenStatus::frozen && !l.state.frozen_until) {
+        // No end recorded (a damaged record): it never ends by itself (docs/token.md, damaged
+        // records fail closed), and there is no time to print.
+        fail(Exit::refused, "token-frozen", "the mobile security code on device {} is frozen with no end recorded: "
+             "unfreeze at a branch (token unfreeze --at-branch)", l.device.id);
+    }
     if (l.state.status == TokenStatus::frozen) {
         fail(Exit::refused, "token-frozen", "the mobile security code on device {} is frozen after {} wrong PINs until {}: "
              "wait, or unfreeze at a branch", l.device.id, l.policy.max_wrong_pins, ctx.format_time(*l.state.frozen_until));

@@ -53,11 +53,11 @@ struct TokenState {
 
 // The numbers of domain.md §5, defaults as there; each has a `policy.token.*` key (docs/token.md).
 struct TokenPolicy {
-    std::int64_t max_wrong_pins = 6;                               // policy.token.max_wrong_pins
+    std::int64_t max_wrong_pins = 6;                               // policy.token.max_pin_failures
     std::chrono::seconds freeze_duration{std::chrono::hours{24}};  // policy.token.freeze_hours
-    std::int64_t permanent_after_freezes = 3;                      // policy.token.permanent_after_freezes
+    std::int64_t permanent_after_freezes = 3;                      // policy.token.permanent_after
     std::chrono::seconds freeze_window{std::chrono::days{90}};     // policy.token.freeze_window_days
-    std::chrono::seconds high_risk_wait{std::chrono::hours{6}};    // policy.token.high_risk_wait_hours
+    std::chrono::seconds high_risk_wait{std::chrono::hours{6}};    // policy.token.high_risk_delay_hours
     // policy.token.waiting_apps: apps with the high-risk wait after enable and sync.
     std::vector<std::string> waiting_apps{"mobile-banking"};
     // policy.token.session_ending_apps: disabling there logs the customer out.

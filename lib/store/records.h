@@ -60,6 +60,7 @@ struct OtpDeviceRecord {
     std::int64_t period = 30;
     std::int64_t counter = 0;              // HOTP: the next counter value expected
     std::optional<std::int64_t> last_step; // TOTP: the last time step accepted (replay guard)
+    std::int64_t failures = 0;             // consecutive wrong codes; at the limit the device is locked
 };
 
 struct CustomerRecord {

@@ -190,11 +190,11 @@ def test_ten_sends_a_bank_day(k):
 
 def test_to_is_only_for_reset_login_and_change_phone(k):
     setup(k)
-    for purpose in ("reset-txn", "token"):
+    for purpose in ("reset-txn", "token", "login"):
         r = k.run("otp", "send", "--customer", "C000001", "--purpose", purpose, "--to", "13700002233",
                   op="alice", now=T0)
         expect_error(r, 64, "usage", "--to")
-    expect_error(k.run("otp", "send", "--customer", "C000001", "--purpose", "login", op="alice", now=T0), 64, "usage")
+    expect_error(k.run("otp", "send", "--customer", "C000001", "--purpose", "unlock", op="alice", now=T0), 64, "usage")
     expect_error(k.run("otp", "send", "--customer", "C000001", op="alice", now=T0), 64, "usage")
     expect_error(k.run("otp", "send", "--customer", "C999999", "--purpose", "reset-txn", op="alice", now=T0),
                  67, "not-found")

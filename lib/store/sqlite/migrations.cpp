@@ -191,6 +191,7 @@ constexpr std::string_view kV3 = R"sql(
 ALTER TABLE customers ADD COLUMN phone_changed_at INTEGER;
 ALTER TABLE customers ADD COLUMN login_otp_required INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE otp_devices ADD COLUMN last_step INTEGER;
+ALTER TABLE otp_devices ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE eshield_challenges (
   id          TEXT PRIMARY KEY,

@@ -144,7 +144,8 @@ void SqliteStore::load_customer_children(CustomerRecord& c) {
     es.bind(1, c.id);
     if (es.executeStep()) c.eshield = EshieldRecord{es.getColumn(0).getString(), es.getColumn(1).getString()};
     auto& od = prepared(
-        "SELECT type, secret_enc, digits, algorithm, period, counter, last_step FROM otp_devices WHERE customer_id = ?");
+        "SELECT type, secret_enc, digits, algorithm, period, counter, last_step, failures FROM otp_devices "
+        "WHERE customer_id = ?");
     od.bind(1, c.id);
     if (od.executeStep()) {
         OtpDeviceRecord d;
@@ -155,6 +156,7 @@ void SqliteStore::load_customer_children(CustomerRecord& c) {
         d.period = od.getColumn(4).getInt64();
         d.counter = od.getColumn(5).getInt64();
         if (!od.getColumn(6).isNull()) d.last_step = od.getColumn(6).getInt64();
+        d.failures = od.getColumn(7).getInt64();
         c.otp_device = std::move(d);
     }
 }

@@ -20,14 +20,15 @@ void SqliteStore::put_eshield(const std::string& customer_id, const EshieldRecor
 
 void SqliteStore::update_otp_device(const std::string& customer_id, const OtpDeviceRecord& d) {
     guarded(path_, [&] {
-        auto& q = prepared("UPDATE otp_devices SET counter = ?, last_step = ? WHERE customer_id = ?");
+        auto& q = prepared("UPDATE otp_devices SET counter = ?, last_step = ?, failures = ? WHERE customer_id = ?");
         q.bind(1, static_cast<std::int64_t>(d.counter));
         if (d.last_step) {
             q.bind(2, *d.last_step);
         } else {
             q.bind(2);
         }
-        q.bind(3, customer_id);
+        q.bind(3, static_cast<std::int64_t>(d.failures));
+        q.bind(4, customer_id);
         return q.exec();
     });
 }
