@@ -145,9 +145,14 @@ void register_resets(CLI::App& app, App& cli) {
     rt->callback([&cli, t] {
         cli.action = [&cli, t] {
             if (t->eshield_challenge || t->eshield_signature) {
-                if (!t->eshield_challenge || !t->eshield_signature || t->modify || !t->face.empty()) {
+                // Another path's inputs alongside the e-shield's are a confused command line, not
+                // something to ignore silently: an SMS code or materials are never used here.
+                bool other_path = t->modify || !t->face.empty() || !t->face_ref.empty() || !t->otp.empty() ||
+                                  !t->materials.id_front.empty() || !t->materials.id_back.empty() ||
+                                  !t->materials.handheld.empty();
+                if (!t->eshield_challenge || !t->eshield_signature || other_path) {
                     fail(Exit::usage, "usage", "the e-shield path takes --eshield-challenge ID and --eshield-signature "
-                         "FILE together, without --modify or --face");
+                         "FILE together, without --modify, --otp, --face or the materials of the other paths");
                 }
                 Context ctx = cli.open();
                 SecretReader reader(t->stdin_flag, "--password-stdin");

@@ -37,10 +37,16 @@ void register_eshield(CLI::App& app, App& cli) {
     ch->callback([&cli, c] {
         cli.action = [&cli, c] {
             Context ctx = cli.open();
+            // Opened before the challenge is issued: an unwritable --out then changes nothing,
+            // instead of leaving an issued challenge whose bytes nobody received.
+            std::ofstream f;
+            if (c->out) {
+                f.open(*c->out, std::ios::binary | std::ios::trunc);
+                if (!f) fail(Exit::io, "io", "cannot write {}: check the directory exists and is writable", *c->out);
+            }
             std::string raw;
             auto j = eshield_challenge(ctx, c->customer, c->purpose, &raw);
             if (c->out) {
-                std::ofstream f(*c->out, std::ios::binary | std::ios::trunc);
                 f << raw;
                 if (!f.flush()) fail(Exit::io, "io", "cannot write {}", *c->out);
             }

@@ -34,7 +34,7 @@ inline constexpr int otp_max_digits = 8;
 // security analysis (§A.1). A shorter seed than that is refused as a bad device record.
 inline constexpr std::size_t otp_min_key_bytes = 10;
 
-// Device parameters that cannot be right (digits outside 6..8, a seed shorter than 16 bytes,
+// Device parameters that cannot be right (digits outside 6..8, a seed shorter than 10 bytes,
 // a period that is not positive) come from a bad device record or fixture:
 // Error(Exit::data, "invalid-otp-device"). The check runs before any code is computed.
 

@@ -46,6 +46,35 @@ DeviceKey key_of(const OtpDeviceRecord& d) {
                                   "counter-based device with `kunlunctl otp-device resync`", c.id));
 }
 
+// A locked time-based device is unlocked the way a counter-based one is: two consecutive
+// codes shown in front of an operator. Without this a locked TOTP device could never be used
+// again, since resync used to refuse every TOTP device. The second code must be within
+// ±totp_steps of now and both after the last step accepted (no replays).
+nlohmann::json unlock_totp_device(Context& ctx, const CustomerRecord& c, OtpDeviceRecord& d, const std::string& code1,
+                                  const std::string& code2) {
+    DeviceKey k = key_of(d);
+    const auto period = static_cast<int>(d.period);
+    auto unix_now = ctx.now.time_since_epoch().count();
+    auto second = match_totp(k.seed, code2, unix_now, period, static_cast<unsigned>(ctx.settings().otp_device_totp_steps),
+                             k.digits, k.algorithm);
+    std::optional<std::int64_t> first;
+    if (second && *second >= 1) {
+        // Exactly the step before the second code's: a window of 0 around that step's start.
+        first = match_totp(k.seed, code1, (*second - 1) * period, period, 0, k.digits, k.algorithm);
+    }
+    if (!second || !first || (d.last_step && *first <= *d.last_step)) {
+        throw KeptRefusal(Exit::refused, "otp-device-invalid",
+                          fmt::format("the two codes are not consecutive codes of customer {}'s time-based device, "
+                                      "the second one current: give the code shown now and, once it changes, the next",
+                                      c.id));
+    }
+    d.last_step = *second;
+    d.failures = 0;
+    ctx.store->update_otp_device(c.id, d);
+    ctx.audit("otp-device resync", c.id, "ok", {{"type", "totp"}, {"unlocked", true}});
+    return nlohmann::json{{"customer", c.id}, {"resynced", true}, {"skipped", 0}};
+}
+
 }  // namespace
 
 void consume_otp_device_code(Context& ctx, const CustomerRecord& c, const std::string& code) {
@@ -97,8 +126,12 @@ nlohmann::json resync_otp_device(Context& ctx, const std::string& customer_id, c
         auto c = require_customer(ctx, customer_id);
         OtpDeviceRecord d = require_device(c);
         if (d.type != "hotp") {
-            fail(Exit::data, "invalid-otp-device", "customer {}'s e-password device is time-based (TOTP): it follows "
-                 "the clock and needs no resync", c.id);
+            bool locked = d.failures >= ctx.settings().otp_device_max_failures;
+            if (!locked) {
+                fail(Exit::data, "invalid-otp-device", "customer {}'s e-password device is time-based (TOTP): it "
+                     "follows the clock and needs no resync", c.id);
+            }
+            return unlock_totp_device(ctx, c, d, code1, code2);
         }
         DeviceKey k = key_of(d);
         auto found = resync_hotp(k.seed, code1, code2, static_cast<std::uint64_t>(d.counter),

@@ -49,7 +49,10 @@ const DeviceRecord& require_device(const CustomerRecord& c, const std::string& d
     for (const auto& d : c.devices) {
         if (d.id == device_id) return d;
     }
-    fail(Exit::not_found, "not-found", "customer {} has no device {}", c.id, device_id);
+    // Audited like the other preconditions (a KeptRefusal commits the audit entry; nothing has
+    // been written before this point): a phone change from a device that is not the
+    // customer's is an attempt worth recording, not a typo of a customer id.
+    throw KeptRefusal(Exit::not_found, "not-found", fmt::format("customer {} has no device {}", c.id, device_id));
 }
 
 // The preconditions of domain.md §4, in the order the issue lists them; each names its item.
@@ -98,9 +101,7 @@ void require_card(const CustomerRecord& c, const std::string& raw) {
 nlohmann::json apply_now(Context& ctx, const CustomerRecord& c, const std::string& phone, Path path) {
     std::string old = c.phone;
     ctx.store->update_phone(c.id, phone, ctx.now);
-    nlohmann::json params{{"old", old.substr(old.size() - 4)}, {"new", phone.substr(phone.size() - 4)}};
-    enqueue_notification(ctx, {c.id, old, "phone_changed", params, ""});
-    enqueue_notification(ctx, {c.id, phone, "phone_changed", params, ""});
+    notify_phone_changed(ctx, c.id, old, phone);
     auto until = ctx.now + std::chrono::hours(ctx.settings().phone_change_cooling_off_h);
     ctx.audit("change-phone", c.id, "ok",
               {{"path", path_name(path)}, {"old", mask_phone(old)}, {"new", mask_phone(phone)}});
@@ -112,6 +113,13 @@ nlohmann::json apply_now(Context& ctx, const CustomerRecord& c, const std::strin
 }
 
 }  // namespace
+
+void notify_phone_changed(Context& ctx, const std::string& customer_id, const std::string& old_phone,
+                          const std::string& new_phone) {
+    nlohmann::json params{{"old", old_phone.substr(old_phone.size() - 4)}, {"new", new_phone.substr(new_phone.size() - 4)}};
+    enqueue_notification(ctx, {customer_id, old_phone, "phone_changed", params, ""});
+    enqueue_notification(ctx, {customer_id, new_phone, "phone_changed", params, ""});
+}
 
 void refuse_during_cooling_off(const Context& ctx, const CustomerRecord& c, std::string_view operation) {
     if (!c.phone_changed_at) return;

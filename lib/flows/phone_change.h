@@ -33,6 +33,11 @@ struct PhoneChangeRequest {
 // old phone unavailable → the review case's JSON.
 nlohmann::json change_phone(Context& ctx, const PhoneChangeRequest& request);
 
+// SMS `phone_changed` to the old and the new number, inside the caller's transaction (every
+// change: at once, or when its review case is approved).
+void notify_phone_changed(Context& ctx, const std::string& customer_id, const std::string& old_phone,
+                          const std::string& new_phone);
+
 // Refuses (77 `cooling-off`, saying until when) a high-risk operation for a customer whose
 // reserved phone changed less than policy.phone_change.cooling_off_hours ago.
 void refuse_during_cooling_off(const Context& ctx, const CustomerRecord& customer, std::string_view operation);

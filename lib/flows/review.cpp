@@ -3,6 +3,7 @@
 #include "error.h"
 #include "flows/cases.h"
 #include "flows/command.h"
+#include "flows/phone_change.h"
 #include "notify/outbox.h"
 #include "rules/identity.h"
 
@@ -117,6 +118,7 @@ void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool a
                  mask_phone(c.staged_phone), *owner);
         }
         ctx.store->update_phone(c.customer_id, c.staged_phone, ctx.now);
+        notify_phone_changed(ctx, c.customer_id, customer->phone, c.staged_phone);
     } else {
         fail(Exit::internal, "internal", "case {}: unknown kind {}", c.id, c.kind);
     }
