@@ -21,8 +21,10 @@ materials directory where they would be beside a SQLite store, named by the conf
 that is about SQLite itself (its file, its write lock) is marked @sqlite_only and skipped there.
 """
 import contextlib
+import csv
 import difflib
 import inspect
+import io
 import json as jsonlib
 import os
 import shutil
@@ -176,7 +178,7 @@ class Result:
 class Workspace:
     """A temp directory with a store path, a config file and an SMS sink, all inside it."""
 
-    def __init__(self, root=None, name="ws"):
+    def __init__(self, root=None, name="ws", backend=None):
         self._own = root is None
         self.dir = tempfile.mkdtemp(prefix="kltest-") if root is None else os.path.join(root, name)
         os.makedirs(self.dir, exist_ok=True)
@@ -186,7 +188,8 @@ class Workspace:
         self.config = os.path.join(self.dir, "config.toml")
         self.xdg = os.path.join(self.dir, "xdg")
         self.pg_schema = None
-        if BACKEND == "postgresql":
+        self.db_user = None  # PostgreSQL: the database role commands connect as (None: the superuser)
+        if (backend or BACKEND) == "postgresql":
             self.pg_schema = "ws_" + uuid.uuid4().hex[:16]
             pgcluster.psql(PG, f"CREATE SCHEMA {self.pg_schema}", database=PG_DATABASE)
         self.write_config("")
@@ -197,7 +200,7 @@ class Workspace:
         """What --store / KUNLUNCTL_STORE names: the SQLite file, or this workspace's schema."""
         if self.pg_schema is None:
             return "sqlite:" + self.store
-        return pgcluster.uri(PG, PG_DATABASE) + "&options=-csearch_path%3D" + self.pg_schema
+        return pgcluster.uri(PG, PG_DATABASE, self.db_user) + "&options=-csearch_path%3D" + self.pg_schema
 
     # --- files ---
     def path(self, name):
@@ -222,10 +225,10 @@ class Workspace:
         """The config file: the file sink, then `extra` (more TOML tables)."""
         return self.write("config.toml", f'[notify]\nsink = "file:{self.sink}"\n\n{extra}')
 
-    def child(self, name):
+    def child(self, name, backend=None):
         """A second workspace (own store, config, sink) inside this one's directory, on the same
-        backend."""
-        w = Workspace(self.dir, name)
+        backend unless told."""
+        w = Workspace(self.dir, name, backend)
         self._children.append(w)
         return w
 
@@ -239,12 +242,19 @@ class Workspace:
         if self._own:
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    def table_names(self):
+        """The store's tables."""
+        with self.db() as db:
+            if self.pg_schema is None:
+                return [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            return [t for (t,) in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+
     def store_exists(self):
         """Whether the store has been created: its file (SQLite), its schema's tables (PostgreSQL)."""
         if self.pg_schema is None:
             return os.path.exists(self.store)
         with self.db() as db:
-            return db.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()[0] == "t"
+            return db.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()[0] is True
 
     # --- running the binary ---
     def env(self, op=None, now=None, extra=None):
@@ -326,6 +336,13 @@ class Workspace:
         return contextlib.closing(sqlite3.connect(self.store, isolation_level=None))
 
 
+def os_user_name():
+    """The account running the tests: the default operator on SQLite, and the name of the test
+    cluster's superuser, so the default database role on PostgreSQL (tests/pg/cluster.py)."""
+    import pwd
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
 def with_store_paths(text, key, materials):
     """A PostgreSQL store's config must name the key file and the materials directory (they
     cannot live beside a database): added to a test's config, in its tables if it has them."""
@@ -339,7 +356,7 @@ def with_store_paths(text, key, materials):
 
 class PgConnection:
     """Enough of sqlite3's connection for the tests' direct SQL, over psql: `?` parameters
-    (int, str, bytes), rows of ints and strings (bytea as its \\x... text)."""
+    (int, str, bytes) and rows of the same Python types."""
 
     def __init__(self, url):
         self.url = url
@@ -360,13 +377,31 @@ class PgConnection:
         parts = sql.replace("zeroblob(32)", "'\\x" + "00" * 32 + "'::bytea").split("?")
         expect(len(parts) == len(params) + 1, f"{len(params)} parameters for {sql!r}")
         text = parts[0] + "".join(self._literal(v) + rest for v, rest in zip(params, parts[1:]))
-        r = subprocess.run([os.path.join(PG["bindir"], "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At",
-                            "-F", "\x1f", "-R", "\x1e", "-d", self.url, "-c", text], capture_output=True, text=True)
+        r = subprocess.run([os.path.join(PG["bindir"], "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-t", "--csv",
+                            "-P", "null=" + self.NULL, "-d", self.url, "-c", text], capture_output=True, text=True)
         if r.returncode != 0:
             fail(f"psql: {r.stderr.strip()} in {text!r}")
-        rows = [tuple(int(v) if v.lstrip("-").isdigit() else v for v in record.split("\x1f"))
-                for record in r.stdout.rstrip("\n").split("\x1e") if record]
+        rows = [tuple(self._value(v) for v in record) for record in csv.reader(io.StringIO(r.stdout))]
         return PgCursor(rows)
+
+    NULL = "\x01NULL"
+
+    @classmethod
+    def _value(cls, text):
+        """As sqlite3 gives it: NULL as None, integers as int, booleans as bool (sqlite3's 0
+        and 1 compare equal), bytea as bytes, the rest as str."""
+        if text == cls.NULL:
+            return None
+        if text in ("t", "f"):
+            return text == "t"
+        if text.lstrip("-").isdigit():
+            return int(text)
+        if text.startswith("\\x"):
+            try:
+                return bytes.fromhex(text[2:])
+            except ValueError:
+                pass
+        return text
 
     def close(self):
         pass
@@ -381,6 +416,9 @@ class PgCursor:
 
     def fetchall(self):
         return self.rows
+
+    def __iter__(self):
+        return iter(self.rows)
 
 
 # --- valid identifiers for test data ---
@@ -482,6 +520,43 @@ class HoldWriteLock:
     def __exit__(self, *exc):
         self.conn.execute("ROLLBACK")
         self.conn.close()
+
+
+class HoldBatchStart:
+    """Holds a review batch back where it starts, until the block ends: SQLite's write lock,
+    or on PostgreSQL the named lock a batch worker takes to join a run (a psql session)."""
+
+    def __init__(self, k):
+        self.k = k
+
+    def __enter__(self):
+        if self.k.pg_schema is None:
+            self.sqlite = HoldWriteLock(self.k.store).__enter__()
+            return self
+        self.psql = subprocess.Popen([os.path.join(PG["bindir"], "psql"), "-X", "-q", "-At", "-d", self.k.store_url],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.psql.stdin.write("BEGIN;\nSELECT 'held' FROM pg_advisory_xact_lock("
+                              "hashtextextended('kunlunctl:review-batch', 0));\n")
+        self.psql.stdin.flush()
+        expect(self.psql.stdout.readline().strip() == "held", "psql holds the batch's lock")
+        return self
+
+    def __exit__(self, *exc):
+        if self.k.pg_schema is None:
+            self.sqlite.__exit__(*exc)
+        else:
+            self.psql.communicate("ROLLBACK;\n", timeout=30)
+
+
+def copy_pg_schema(k, other):
+    """Replaces `other`'s schema with a copy of k's (pg_dump, then psql)."""
+    dump = subprocess.run([os.path.join(PG["bindir"], "pg_dump"), "-d", pgcluster.uri(PG, PG_DATABASE),
+                           "-n", k.pg_schema, "--no-owner"], capture_output=True, text=True, check=True).stdout
+    pgcluster.psql(PG, f"DROP SCHEMA {other.pg_schema} CASCADE", database=PG_DATABASE)
+    r = subprocess.run([os.path.join(PG["bindir"], "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                        "-d", pgcluster.uri(PG, PG_DATABASE)], input=dump.replace(k.pg_schema, other.pg_schema),
+                       capture_output=True, text=True)
+    expect(r.returncode == 0, f"restoring the copy: {r.stderr}")
 
 
 # --- the runner ---

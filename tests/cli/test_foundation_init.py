@@ -120,7 +120,9 @@ def test_store_option_overrides_environment(k):
     other = k.child("other")
     other.init()
     other.ok("operator", "add", "only-in-other", "--role", "auditor")
-    names = [o["name"] for o in k.ok("--store", other.store_url, "operator", "list", json=True).json]
+    # A PostgreSQL store's key is named by the config, not found beside the store.
+    key = [] if other.pg_schema is None else ["--config", other.config]
+    names = [o["name"] for o in k.ok("--store", other.store_url, *key, "operator", "list", json=True).json]
     expect_in("only-in-other", names, "operators of the --store store")
     if other.pg_schema is None:
         names = [o["name"] for o in k.ok("--store", other.store, "operator", "list", json=True).json]

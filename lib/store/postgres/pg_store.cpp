@@ -12,9 +12,19 @@ PgStore::PgStore(const std::string& uri, std::int64_t connect_timeout_s, std::st
 
 // --- schema and meta ---
 
+namespace {
+
+// Whether the store's schema has its migrations table. Asked of pg_tables with the statement's
+// own snapshot, not through the name cache (to_regclass), which may still remember the table
+// missing after another `init` created it; and readable by every role.
+constexpr const char* kHasMigrationsTable =
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+    "AND tablename = 'schema_migrations')";
+
+}  // namespace
+
 std::int64_t PgStore::schema_version() {
-    // Readable by every role: no CREATE privilege is needed to ask.
-    if (db_->run("SELECT to_regclass('schema_migrations') IS NULL").boolean(0, 0)) return 0;
+    if (!db_->run(kHasMigrationsTable).boolean(0, 0)) return 0;
     return db_->run("SELECT coalesce(max(version), 0) FROM schema_migrations").integer(0, 0);
 }
 
@@ -27,7 +37,7 @@ std::vector<std::int64_t> PgStore::migrate() {
         // Two `init` at once: the second waits here and then finds nothing left to apply.
         // DDL is transactional, so a failed upgrade leaves the schema as it was.
         db_->exec("SELECT pg_advisory_xact_lock(hashtextextended('kunlunctl:migrate', 0))");
-        if (db_->run("SELECT to_regclass('schema_migrations') IS NULL").boolean(0, 0)) {
+        if (!db_->run(kHasMigrationsTable).boolean(0, 0)) {
             db_->exec("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)");
         }
         auto current = db_->run("SELECT coalesce(max(version), 0) FROM schema_migrations").integer(0, 0);
