@@ -96,9 +96,13 @@ def test_each_database_role_may_do_its_own_work_only(k):
         expect(expected in actors, f"audited as the database role: {expected} in {sorted(actors)}")
 
 
-def generated(k, customers, cases, config):
-    """A test store with `cases` generated pending cases and a reviewer bob."""
-    casekit.configure(k, config)
+def generated(k, customers, cases, config, sink=True):
+    """A test store with `cases` generated pending cases and a reviewer bob; without a sink the
+    result SMS stay in the outbox (delivering 25,000 of them, each fsync'd, is another test)."""
+    if sink:
+        casekit.configure(k, config)
+    else:
+        k.write("config.toml", casekit.FAST + config)
     k.init()
     k.ok("operator", "add", "bob", "--role", "reviewer")
     k.ok("fixtures", "generate", "--customers", str(customers), "--pending-cases", str(cases), now=NOW)
@@ -120,7 +124,7 @@ def batch_worker(k):
 
 
 def test_four_batch_workers_decide_20000_cases_each_once(k):
-    generated(k, 7000, 20000, AUTO + "chunk_size = 250\n")
+    generated(k, 7000, 20000, AUTO + "chunk_size = 250\n", sink=False)
     started = time.monotonic()
     workers = [batch_worker(k) for _ in range(4)]
     results = [(p.communicate(timeout=900), p.returncode) for p in workers]
@@ -136,32 +140,57 @@ def test_four_batch_workers_decide_20000_cases_each_once(k):
     expect(len(busy) >= 2, f"the workers shared the cases: {[s['checked'] for s in summaries]}")
     expect_eq(decision_counts(k), (20000, 20000, 0), "each case decided exactly once, none left")
     with k.db() as db:
-        rows, sent, again = db.execute("SELECT count(*), count(*) FILTER (WHERE state = 'sent'), "
-                                       "count(*) FILTER (WHERE attempts > 1) FROM outbox").fetchone()
-    expect_eq((sum(s["notified"] for s in summaries), sent, again), (rows, rows, 0),
-              "the last worker to leave delivered every queued message, once")
-    expect_eq(len(k.sms()), rows, "one SMS per message")
+        cases_told = db.execute("SELECT count(DISTINCT params::json->>'case') FROM outbox").fetchone()[0]
+    expect_eq(cases_told, 20000, "every decision queued its SMS")
     expect_eq(k.ok("audit", "verify", json=True).json["ok"], True, "one intact audit chain")
     print(f"     4 workers, 20000 cases: {elapsed:.1f}s, per worker {[s['checked'] for s in summaries]}")
 
 
+def test_the_last_worker_to_leave_delivers_every_message_once(k):
+    generated(k, 300, 600, AUTO + "chunk_size = 50\n")
+    workers = [batch_worker(k) for _ in range(3)]
+    summaries = []
+    for p in workers:
+        out, err = p.communicate(timeout=600)
+        expect_eq(p.returncode, 0, f"each worker finishes: {err}")
+        summaries.append(json.loads(out))
+    expect_eq(sum(s["checked"] for s in summaries), 600, f"every case once: {summaries}")
+    with k.db() as db:
+        rows, sent, again = db.execute("SELECT count(*), count(*) FILTER (WHERE state = 'sent'), "
+                                       "count(*) FILTER (WHERE attempts > 1) FROM outbox").fetchone()
+    expect_eq((sum(s["notified"] for s in summaries), sent, again), (rows, rows, 0),
+              f"every queued message delivered once: {[s['notified'] for s in summaries]}")
+    expect_eq(len(k.sms()), rows, "one SMS per message")
+    with k.db() as db:
+        expect_eq(db.execute("SELECT count(*) FROM batch_workers").fetchone()[0], 0, "every worker left")
+
+
 def test_a_killed_workers_chunk_is_taken_by_the_others(k):
-    generated(k, 1000, 3000, AUTO + "chunk_size = 100\n")
+    generated(k, 1000, 3000, AUTO + "chunk_size = 100\n", sink=False)
     victim = batch_worker(k)
     deadline = time.monotonic() + 60
     while decision_counts(k)[0] < 200 and time.monotonic() < deadline and victim.poll() is None:
-        time.sleep(0.05)
+        time.sleep(0.02)
+    victim.send_signal(signal.SIGSTOP)  # mid-chunk: its claimed cases stay locked
+    with k.db() as db:
+        held = db.execute("SELECT count(*) FROM cases WHERE state = 'pending'").fetchone()[0]
     others = [batch_worker(k) for _ in range(2)]
-    time.sleep(0.2)
-    victim.send_signal(signal.SIGKILL)  # mid-chunk: its open chunk rolls back
+    time.sleep(0.5)
+    still_running = all(p.poll() is None for p in others)
+    victim.send_signal(signal.SIGKILL)  # its open chunk rolls back: pending and unclaimed again
     victim.wait()
+    summaries = []
     for p in others:
         out, err = p.communicate(timeout=600)
         expect_eq(p.returncode, 0, f"the other workers finish: {err}")
+        summaries.append(json.loads(out))
     n, distinct, pending = decision_counts(k)
-    if pending:  # the others had finished their sweep before the kill: the next run takes the rest
-        out, err = batch_worker(k).communicate(timeout=600)
+    if still_running:
+        expect_eq(pending, 0, "the others swept up the killed worker's chunk")
+    elif pending:  # the others were done before the kill: the next run takes the rest
+        batch_worker(k).communicate(timeout=600)
         n, distinct, pending = decision_counts(k)
+    expect(held > 0, "the killed worker still had cases to do")
     expect_eq((n, distinct, pending), (3000, 3000, 0), "every case decided once, the killed chunk too")
     with k.db() as db:
         left = db.execute("SELECT count(*) FROM batch_workers").fetchone()[0]

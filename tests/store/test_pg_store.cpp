@@ -139,7 +139,7 @@ TEST_CASE("two writers deciding one case: the second reads it decided", "[store]
     CHECK(seen.get() == "approved");
 }
 
-TEST_CASE("workers claim disjoint chunks at once; a rolled-back chunk is swept up", "[store][postgresql]") {
+TEST_CASE("workers claim disjoint chunks at once, and a rolled-back chunk is swept up", "[store][postgresql]") {
     KUNLUN_REQUIRE_BACKEND(PgBackend);
     PgBackend b;
     auto setup = open_migrated(b);

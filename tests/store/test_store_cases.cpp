@@ -49,7 +49,7 @@ std::vector<std::string> ids_of(const std::vector<CaseRecord>& cases) {
 
 }  // namespace
 
-STORE_TEST("a case round-trips with its materials; deciding it wipes the staged secret") {
+STORE_TEST("a case round-trips with its materials, and deciding it wipes the staged secret") {
     KUNLUN_REQUIRE_BACKEND(TestType);
     TestType b;
     auto store = open_migrated(b);

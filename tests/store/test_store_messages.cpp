@@ -36,7 +36,7 @@ OutboxMessage message(const std::string& to, Instant due) {
 
 }  // namespace
 
-STORE_TEST("one-time codes: the latest per customer, purpose and number; supersede; send counts") {
+STORE_TEST("one-time codes: the latest per customer, purpose and number, superseded, counted") {
     KUNLUN_REQUIRE_BACKEND(TestType);
     TestType b;
     auto store = open_migrated(b);

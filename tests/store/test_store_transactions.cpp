@@ -206,7 +206,7 @@ STORE_TEST("a write after another connection's commit succeeds") {
     CHECK(first->find_operator("bob").has_value());
 }
 
-STORE_TEST("a read transaction sees one snapshot; a rolled-back write leaves nothing") {
+STORE_TEST("a rolled-back write leaves nothing, a read transaction sees committed data") {
     KUNLUN_REQUIRE_BACKEND(TestType);
     TestType b;
     auto store = open_migrated(b);
