@@ -21,10 +21,8 @@ materials directory where they would be beside a SQLite store, named by the conf
 that is about SQLite itself (its file, its write lock) is marked @sqlite_only and skipped there.
 """
 import contextlib
-import csv
 import difflib
 import inspect
-import io
 import json as jsonlib
 import os
 import shutil
@@ -40,6 +38,8 @@ from datetime import datetime, timedelta
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pg"))
 import cluster as pgcluster  # noqa: E402 - tests/pg/cluster.py
+import pgkit  # noqa: E402 - the PostgreSQL side of these helpers
+from pgkit import HoldBatchStart, copy_pg_schema  # noqa: E402,F401 - part of this module's API
 
 BINARY = None  # set by main() from sys.argv[1]
 BACKEND = os.environ.get("KLTEST_STORE", "sqlite")  # sqlite | postgresql
@@ -208,7 +208,7 @@ class Workspace:
 
     def write(self, name, text):
         if name == "config.toml" and self.pg_schema is not None:
-            text = with_store_paths(text, self.key, self.store + ".materials")
+            text = pgkit.with_store_paths(text, self.key, self.store + ".materials")
         p = self.path(name)
         os.makedirs(os.path.dirname(p), exist_ok=True)
         with open(p, "w", encoding="utf-8") as f:
@@ -332,7 +332,7 @@ class Workspace:
         """A direct connection to the store (autocommit), closed by `with`: sqlite3 on the file,
         or psql on the workspace's schema with the same execute(sql, params) and fetch calls."""
         if self.pg_schema is not None:
-            return contextlib.closing(PgConnection(self.store_url))
+            return contextlib.closing(pgkit.PgConnection(self.store_url))
         return contextlib.closing(sqlite3.connect(self.store, isolation_level=None))
 
 
@@ -341,84 +341,6 @@ def os_user_name():
     cluster's superuser, so the default database role on PostgreSQL (tests/pg/cluster.py)."""
     import pwd
     return pwd.getpwuid(os.geteuid()).pw_name
-
-
-def with_store_paths(text, key, materials):
-    """A PostgreSQL store's config must name the key file and the materials directory (they
-    cannot live beside a database): added to a test's config, in its tables if it has them."""
-    for table, line in (("[keys]", f'file = "{key}"'), ("[policy.review]", f'materials_dir = "{materials}"')):
-        if table + "\n" in text:
-            text = text.replace(table + "\n", f"{table}\n{line}\n", 1)
-        else:
-            text += f"\n{table}\n{line}\n"
-    return text
-
-
-class PgConnection:
-    """Enough of sqlite3's connection for the tests' direct SQL, over psql: `?` parameters
-    (int, str, bytes) and rows of the same Python types."""
-
-    def __init__(self, url):
-        self.url = url
-
-    @staticmethod
-    def _literal(value):
-        if value is None:
-            return "NULL"
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, int):
-            return str(value)
-        if isinstance(value, bytes):
-            return "'\\x" + value.hex() + "'::bytea"
-        return "'" + str(value).replace("'", "''") + "'"
-
-    def execute(self, sql, params=()):
-        parts = sql.replace("zeroblob(32)", "'\\x" + "00" * 32 + "'::bytea").split("?")
-        expect(len(parts) == len(params) + 1, f"{len(params)} parameters for {sql!r}")
-        text = parts[0] + "".join(self._literal(v) + rest for v, rest in zip(params, parts[1:]))
-        r = subprocess.run([os.path.join(PG["bindir"], "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-t", "--csv",
-                            "-P", "null=" + self.NULL, "-d", self.url, "-c", text], capture_output=True, text=True)
-        if r.returncode != 0:
-            fail(f"psql: {r.stderr.strip()} in {text!r}")
-        rows = [tuple(self._value(v) for v in record) for record in csv.reader(io.StringIO(r.stdout))]
-        return PgCursor(rows)
-
-    NULL = "\x01NULL"
-
-    @classmethod
-    def _value(cls, text):
-        """As sqlite3 gives it: NULL as None, integers as int, booleans as bool (sqlite3's 0
-        and 1 compare equal), bytea as bytes, the rest as str."""
-        if text == cls.NULL:
-            return None
-        if text in ("t", "f"):
-            return text == "t"
-        if text.lstrip("-").isdigit():
-            return int(text)
-        if text.startswith("\\x"):
-            try:
-                return bytes.fromhex(text[2:])
-            except ValueError:
-                pass
-        return text
-
-    def close(self):
-        pass
-
-
-class PgCursor:
-    def __init__(self, rows):
-        self.rows = rows
-
-    def fetchone(self):
-        return self.rows[0] if self.rows else None
-
-    def fetchall(self):
-        return self.rows
-
-    def __iter__(self):
-        return iter(self.rows)
 
 
 # --- valid identifiers for test data ---
@@ -520,43 +442,6 @@ class HoldWriteLock:
     def __exit__(self, *exc):
         self.conn.execute("ROLLBACK")
         self.conn.close()
-
-
-class HoldBatchStart:
-    """Holds a review batch back where it starts, until the block ends: SQLite's write lock,
-    or on PostgreSQL the named lock a batch worker takes to join a run (a psql session)."""
-
-    def __init__(self, k):
-        self.k = k
-
-    def __enter__(self):
-        if self.k.pg_schema is None:
-            self.sqlite = HoldWriteLock(self.k.store).__enter__()
-            return self
-        self.psql = subprocess.Popen([os.path.join(PG["bindir"], "psql"), "-X", "-q", "-At", "-d", self.k.store_url],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.psql.stdin.write("BEGIN;\nSELECT 'held' FROM pg_advisory_xact_lock("
-                              "hashtextextended('kunlunctl:review-batch', 0));\n")
-        self.psql.stdin.flush()
-        expect(self.psql.stdout.readline().strip() == "held", "psql holds the batch's lock")
-        return self
-
-    def __exit__(self, *exc):
-        if self.k.pg_schema is None:
-            self.sqlite.__exit__(*exc)
-        else:
-            self.psql.communicate("ROLLBACK;\n", timeout=30)
-
-
-def copy_pg_schema(k, other):
-    """Replaces `other`'s schema with a copy of k's (pg_dump, then psql)."""
-    dump = subprocess.run([os.path.join(PG["bindir"], "pg_dump"), "-d", pgcluster.uri(PG, PG_DATABASE),
-                           "-n", k.pg_schema, "--no-owner"], capture_output=True, text=True, check=True).stdout
-    pgcluster.psql(PG, f"DROP SCHEMA {other.pg_schema} CASCADE", database=PG_DATABASE)
-    r = subprocess.run([os.path.join(PG["bindir"], "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                        "-d", pgcluster.uri(PG, PG_DATABASE)], input=dump.replace(k.pg_schema, other.pg_schema),
-                       capture_output=True, text=True)
-    expect(r.returncode == 0, f"restoring the copy: {r.stderr}")
 
 
 # --- the runner ---

@@ -262,6 +262,9 @@ def test_an_uninitialised_or_unreachable_store(k):
         waited = time.monotonic() - started
     expect_error(r, 69, "store-unavailable")
     expect(0.9 <= waited < 4, f"gave up after the 1 s connect timeout, not {waited:.1f} s")
+    # The URI's options go to libpq as they are: TLS settings included.
+    r = k.run("--store", k.store_url + "&sslmode=no-such-mode", "customer", "list")
+    expect_error(r, 69, "store-unavailable", "sslmode")
     expect_not_secret = k.run("--store", f"postgresql://someone:hunter2@127.0.0.1:{port}/kunlun", "customer", "list")
     kltest.expect_not_in("hunter2", expect_not_secret.err + expect_not_secret.out, "a password in the URI")
 
