@@ -269,6 +269,25 @@ def test_an_uninitialised_or_unreachable_store(k):
     kltest.expect_not_in("hunter2", expect_not_secret.err + expect_not_secret.out, "a password in the URI")
 
 
+def test_libpq_environment_and_service_file(k):
+    """A URI may leave everything to libpq's environment: PGHOST, PGDATABASE, PGUSER,
+    PGOPTIONS, or a service in a service file (PGSERVICEFILE, PGSERVICE)."""
+    k.init()
+    schema_option = f"-csearch_path={k.pg_schema}"
+    env = {"PGHOST": kltest.PG["socket"], "PGDATABASE": kltest.PG_DATABASE, "PGUSER": kltest.PG["user"],
+           "PGOPTIONS": schema_option}
+    r = k.ok("--store", "postgresql://", "operator", "list", json=True, env=env)
+    expect_eq([o["name"] for o in r.json], [kltest.os_user_name()], "the store found through PGHOST and friends", r)
+    services = k.write("pg_service.conf", f"[kunlun]\nhost={kltest.PG['socket']}\ndbname={kltest.PG_DATABASE}\n"
+                                          f"user={kltest.PG['user']}\noptions={schema_option}\n")
+    r = k.ok("--store", "postgresql://?service=kunlun", "operator", "list", json=True,
+             env={"PGSERVICEFILE": services})
+    expect_eq(len(r.json), 1, "the store found through a service", r)
+    r = k.ok("--store", "postgresql://", "operator", "list", json=True,
+             env={"PGSERVICEFILE": services, "PGSERVICE": "kunlun"})
+    expect_eq(len(r.json), 1, "PGSERVICE names the service", r)
+
+
 def test_the_key_file_must_be_configured(k):
     with open(k.config, "w", encoding="utf-8") as f:  # no [keys] file (k.write would add it)
         f.write(f'[notify]\nsink = "file:{k.sink}"\n')
