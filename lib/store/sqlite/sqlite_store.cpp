@@ -49,12 +49,6 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, Mode mode, std::int6
         int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd >= 0) ::close(fd);
     }
-    // A new store is readable by its owner only: it holds names and password hashes, and
-    // SQLite gives the -wal and -shm files the same mode.
-    if (mode == Mode::create_if_missing && !std::filesystem::exists(path, ec)) {
-        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd >= 0) ::close(fd);
-    }
     guarded(path_, [&] {
         int flags = SQLite::OPEN_READWRITE | (mode == Mode::create_if_missing ? SQLite::OPEN_CREATE : 0);
         db_ = std::make_unique<SQLite::Database>(path.string(), flags, static_cast<int>(busy_timeout_ms));
