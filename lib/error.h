@@ -45,6 +45,14 @@ public:
     using Error::Error;
 };
 
+// A transaction that lost a race it can win on a second try: a deadlock or a serialization
+// failure (PostgreSQL). Flows run the transaction again a bounded number of times
+// (`store.conflict_retries`); past that it is exit 75 `busy` like any other.
+class TransientConflict : public Error {
+public:
+    using Error::Error;
+};
+
 // Throws an Error with a message formatted by fmt.
 template <typename... Args>
 [[noreturn]] void fail(Exit exit, std::string slug, fmt::format_string<Args...> format, Args&&... args) {

@@ -17,9 +17,10 @@ struct Settings {
     // [store]
     std::int64_t store_busy_timeout_ms = 5000;      // then exit 75 busy
     std::int64_t store_connect_timeout_s = 5;      // network stores: then exit 69
+    std::int64_t store_conflict_retries = 5;       // deadlocks, serialization failures: then exit 75
 
     // [keys]
-    std::string keys_file;  // empty: STORE.key beside a SQLite store
+    std::string keys_file;  // empty: STORE.key beside a SQLite store; required for PostgreSQL
 
     // [crypto.argon2] — OWASP's Argon2id minimum (m=19 MiB, t=2, p=1)
     std::int64_t argon2_memory_kib = 19456;
@@ -49,7 +50,7 @@ struct Settings {
     // [policy.review] (domain.md §6)
     std::int64_t review_expire_business_days = 5;
     std::int64_t materials_max_bytes = 10 * 1024 * 1024;
-    std::string materials_dir;  // empty: STORE.materials beside a SQLite store
+    std::string materials_dir;  // empty: STORE.materials beside a SQLite store; required for PostgreSQL
 
     // [policy.phone_change] (domain.md §4)
     std::string phone_change_min_app_version = "6.0.0";

@@ -92,18 +92,21 @@ void sync_parent_directory(const std::filesystem::path& path) {
 }  // namespace
 
 MasterKey MasterKey::create(const std::filesystem::path& path) {
-    // O_CREAT | O_EXCL: refuse to replace a key, even one that appears between a check and the
-    // open, and never follow a planted symlink to write the key somewhere readable.
-    FileDescriptor fd{::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, key_file_mode)};
-    if (fd.get() < 0) {
-        if (errno == EEXIST) {
-            fail(Exit::refused, "key-exists",
-                 "master key file {} already exists; it is not replaced, since it may be the only "
-                 "key to the store's encrypted fields",
-                 path.string());
-        }
-        fail_io("create", path, errno);
-    }
+    auto key_exists = [&] {
+        fail(Exit::refused, "key-exists",
+             "master key file {} already exists; it is not replaced, since it may be the only "
+             "key to the store's encrypted fields",
+             path.string());
+    };
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::symlink_status(path, ec))) key_exists();
+    // The key is written to a temporary file beside it and linked into place only when whole,
+    // so another process (a second `init` at the same moment) never reads a partial key; link()
+    // refuses an existing name, so a key that appeared meanwhile is never replaced. O_EXCL
+    // never follows a planted symlink to write the key somewhere readable.
+    auto tmp = std::filesystem::path(path.string() + ".tmp-" + to_hex(random_bytes(6)));
+    FileDescriptor fd{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, key_file_mode)};
+    if (fd.get() < 0) fail_io("create", path, errno);
     try {
         std::array<unsigned char, SecretKey::size> bytes{};
         random_bytes(bytes);
@@ -114,13 +117,15 @@ MasterKey MasterKey::create(const std::filesystem::path& path) {
         write_all(fd.get(), key.reveal(), path);
         if (::fsync(fd.get()) != 0) fail_io("flush", path, errno);
         if (fd.close() != 0) fail_io("close", path, errno);
+        if (::link(tmp.c_str(), path.c_str()) != 0) {
+            if (errno == EEXIST) key_exists();
+            fail_io("create", path, errno);
+        }
+        std::filesystem::remove(tmp, ec);
         sync_parent_directory(path);
         return MasterKey(std::move(key));
     } catch (...) {
-        // An empty or partial key file would make the next `init` fail with key-exists or
-        // key-invalid; this call created it, so removing it is safe.
-        std::error_code ignored;
-        std::filesystem::remove(path, ignored);
+        std::filesystem::remove(tmp, ec);  // only the temporary file: a key at `path` is never removed
         throw;
     }
 }

@@ -1,7 +1,10 @@
 #include "flows/batch.h"
 
 #include "error.h"
+#include "crypto/encoding.h"
+#include "crypto/random.h"
 #include "flows/cases.h"
+#include "flows/command.h"
 #include "flows/credentials.h"
 #include "flows/materials.h"
 #include "flows/review.h"
@@ -31,37 +34,73 @@ bool holder_alive(const BatchLockHolder& h, const std::string& host, Instant rea
     return fresh;
 }
 
-class BatchLock {
+// This process as a batch worker: registered in the store for the whole run, with a
+// heartbeat renewed in every chunk's transaction. Where the store lets workers share a run
+// (PostgreSQL), a worker joins the run of the live workers it finds, or starts one; where it
+// does not (SQLite), a live worker is 75 batch-running. A dead worker's row is removed by the
+// next one to join.
+class BatchWorker {
 public:
-    BatchLock(Context& ctx) : ctx_(ctx), pid_(::getpid()), host_(host_name()) {
-        Transaction tx(*ctx.store, Transaction::Kind::write);
-        if (auto h = ctx.store->batch_lock_holder(); h && holder_alive(*h, host_, ctx.real_now)) {
-            fail(Exit::busy, "batch-running", "a review batch is already running (operator {}, pid {} on {}, since {}): "
-                 "try again when it has finished", h->holder, h->pid, h->host, ctx.format_time(h->heartbeat));
-        }
-        beat();
-        tx.commit();
-    }
-    BatchLock(const BatchLock&) = delete;
-    BatchLock& operator=(const BatchLock&) = delete;
-    ~BatchLock() {
-        try {
-            Transaction tx(*ctx_.store, Transaction::Kind::write);
-            ctx_.store->release_batch_lock(pid_, host_);
+    explicit BatchWorker(Context& ctx) : ctx_(ctx), pid_(::getpid()), host_(host_name()) {
+        with_conflict_retries(ctx, [&] {
+            Transaction tx(*ctx.store, Transaction::Kind::write);
+            ctx.store->lock_named("review-batch");  // two workers starting at once agree on the run
+            std::vector<BatchLockHolder> live;
+            for (const auto& h : ctx.store->batch_workers()) {
+                if (holder_alive(h, host_, ctx.real_now)) {
+                    live.push_back(h);
+                } else {
+                    ctx.store->release_batch_lock(h.pid, h.host);
+                }
+            }
+            if (!live.empty() && !ctx.store->shared_batch_runs()) {
+                const auto& h = live.front();
+                fail(Exit::busy, "batch-running", "a review batch is already running (operator {}, pid {} on {}, since {}): "
+                     "try again when it has finished", h.holder, h.pid, h.host, ctx.format_time(h.heartbeat));
+            }
+            run_ = live.empty() ? to_hex(random_bytes(8)) : live.front().run;
+            beat();
             tx.commit();
-        } catch (...) {  // a lock left behind is taken over by the next run (pid is gone)
+        });
+        registered_ = true;
+    }
+    BatchWorker(const BatchWorker&) = delete;
+    BatchWorker& operator=(const BatchWorker&) = delete;
+    ~BatchWorker() {
+        try {
+            if (registered_) leave();
+        } catch (...) {  // a row left behind is removed by the next worker (pid gone, or stale)
         }
     }
     // Inside a chunk's transaction.
     void beat() {
         auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-        ctx_.store->set_batch_lock({ctx_.operator_name, pid_, host_, Instant(now)});
+        ctx_.store->set_batch_lock({ctx_.operator_name, pid_, host_, Instant(now), run_});
     }
+    // Unregisters; true when no other live worker of the run is left (the one to deliver).
+    bool leave() {
+        bool last = with_conflict_retries(ctx_, [&] {
+            Transaction tx(*ctx_.store, Transaction::Kind::write);
+            ctx_.store->lock_named("review-batch");
+            ctx_.store->release_batch_lock(pid_, host_);
+            bool others = false;
+            for (const auto& h : ctx_.store->batch_workers()) {
+                others = others || (h.run == run_ && holder_alive(h, host_, ctx_.real_now));
+            }
+            tx.commit();
+            return !others;
+        });
+        registered_ = false;
+        return last;
+    }
+    [[nodiscard]] const std::string& run() const { return run_; }
 
 private:
     Context& ctx_;
     std::int64_t pid_;
     std::string host_;
+    std::string run_;
+    bool registered_ = false;
 };
 
 struct Counts {
@@ -153,14 +192,23 @@ private:
     }
 
 public:
+    // After the chunk committed (or, in a dry run, rolled back): its report lines are true.
     void chunk_done() {
         for (const auto& line : pending_lines_) report_ << line << "\n";
         report_.flush();
+        pending_lines_.clear();
+        done_counts_ = counts_;
+    }
+    // Before a chunk is tried (again, after a conflict rolled it back): forget what the
+    // rolled-back try counted and would have reported.
+    void rewind_chunk() {
+        counts_ = done_counts_;
         pending_lines_.clear();
     }
 
 private:
     std::vector<std::string> pending_lines_;
+    Counts done_counts_;
 
     Context& ctx_;
     const BatchOptions& options_;
@@ -178,33 +226,44 @@ BatchResult run_batch(Context& ctx, const BatchOptions& options) {
         Transaction tx(*ctx.store, Transaction::Kind::read);
         ctx.require_role({Role::reviewer}, "review batch");
     }
-    std::optional<BatchLock> lock;
-    if (!options.dry_run) lock.emplace(ctx);
+    std::optional<BatchWorker> worker;
+    if (!options.dry_run) worker.emplace(ctx);
     BatchRun run(ctx, options);
     BatchResult result;
     std::optional<std::pair<Instant, std::string>> cursor;
     while (true) {
-        Transaction tx(*ctx.store, Transaction::Kind::write);
-        CaseFilter filter;
-        filter.state = "pending";
-        filter.after = cursor;
-        filter.limit = ctx.settings().batch_chunk_size;
-        std::vector<CaseRecord> chunk;
-        ctx.store->for_each_case(filter, [&](const CaseRecord& c) {
-            chunk.push_back(c);
+        // One chunk: its decisions, audit entries and outbox rows commit together. A real run
+        // claims its chunk (several workers may share the run); a dry run only reads, in the
+        // same order, and rolls each chunk back.
+        bool more = with_conflict_retries(ctx, [&] {
+            run.rewind_chunk();
+            Transaction tx(*ctx.store, Transaction::Kind::write);
+            std::vector<CaseRecord> chunk;
+            if (worker) {
+                chunk = ctx.store->claim_batch_chunk(worker->run(), cursor, ctx.settings().batch_chunk_size);
+            } else {
+                CaseFilter filter;
+                filter.state = "pending";
+                filter.after = cursor;
+                filter.limit = ctx.settings().batch_chunk_size;
+                ctx.store->for_each_case(filter, [&](const CaseRecord& c) {
+                    chunk.push_back(c);
+                    return true;
+                });
+            }
+            if (chunk.empty()) return false;
+            for (auto& c : chunk) run.process(c);
+            if (worker) {
+                worker->beat();
+                tx.commit();
+            } else {
+                tx.rollback();  // a dry run decides nothing; it only says what it would do
+            }
+            cursor = std::make_pair(chunk.back().due_at, chunk.back().id);
+            run.chunk_done();
             return true;
         });
-        if (chunk.empty()) break;
-        for (auto& c : chunk) run.process(c);
-        cursor = std::make_pair(chunk.back().due_at, chunk.back().id);
-        if (options.dry_run) {
-            tx.rollback();  // a dry run decides nothing; it only says what it would do
-            run.chunk_done();
-        } else {
-            lock->beat();
-            tx.commit();
-            run.chunk_done();
-        }
+        if (!more) break;
         if (options.stop != nullptr && options.stop->load()) {
             result.interrupted = true;
             break;
@@ -219,7 +278,10 @@ BatchResult run_batch(Context& ctx, const BatchOptions& options) {
         // A dry run rolled its decisions back: what it would have closed is not overdue.
         if (options.dry_run) overdue -= run.counts().closed_overdue;
     }
-    if (!options.dry_run && !result.interrupted) {
+    // Of several workers sharing a run, the last to leave delivers, once, what all queued; a
+    // lone worker (SQLite) delivers while it still holds the batch lock.
+    bool deliver = worker && (!ctx.store->shared_batch_runs() || worker->leave()) && !result.interrupted;
+    if (deliver) {
         if (ctx.settings().notify_sink.empty()) {
             ctx.warn("no SMS sink configured (`[notify] sink`): notifications stay in the outbox");
         } else {

@@ -1,5 +1,7 @@
 #include "flows/calendar.h"
 
+#include "flows/command.h"
+
 #include "config/calendar_file.h"
 #include "config/data_dir.h"
 #include "error.h"
@@ -68,13 +70,15 @@ nlohmann::json load_calendar(Context& ctx, const std::filesystem::path& file) {
     std::stringstream text;
     text << in.rdbuf();
     auto year = parse_calendar_file(text.str(), file.string());
-    Transaction tx(*ctx.store, Transaction::Kind::write);
-    ctx.require_role({Role::admin}, "calendar load");
-    ctx.store->put_calendar({year.region, year.year, text.str()});
-    ctx.audit("calendar load", "", "ok",
-              {{"region", year.region}, {"year", year.year}, {"off_days", year.off.size()},
-               {"work_days", year.work.size()}, {"source", year.source}});
-    tx.commit();
+    with_conflict_retries(ctx, [&] {
+        Transaction tx(*ctx.store, Transaction::Kind::write);
+        ctx.require_role({Role::admin}, "calendar load");
+        ctx.store->put_calendar({year.region, year.year, text.str()});
+        ctx.audit("calendar load", "", "ok",
+                  {{"region", year.region}, {"year", year.year}, {"off_days", year.off.size()},
+                   {"work_days", year.work.size()}, {"source", year.source}});
+        tx.commit();
+    });
     return {{"region", year.region}, {"year", year.year}, {"off_days", year.off.size()}, {"work_days", year.work.size()}};
 }
 

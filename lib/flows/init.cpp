@@ -3,7 +3,7 @@
 #include "crypto/master_key.h"
 #include "error.h"
 #include "flows/session.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace kunlun {
 namespace {
@@ -27,11 +27,14 @@ InitReport init_store(const SessionOptions& options, bool testing) {
     Context ctx = session::unopened_context(options);
     auto overrides = session::read_overrides();
     // A refused first init must leave nothing behind: check the overrides before the store
-    // file is created (a new store is a test store exactly when --testing is given).
+    // file is created (a new store is a test store exactly when --testing is given). A
+    // PostgreSQL database exists already; it is checked once connected, before any change.
     std::error_code exists_ec;
-    if (!std::filesystem::exists(ctx.locator.path, exists_ec)) session::check_overrides(overrides, testing);
-    ctx.store = std::make_unique<SqliteStore>(ctx.locator.path, SqliteStore::Mode::create_if_missing,
-                                              ctx.settings().store_busy_timeout_ms);
+    if (ctx.locator.kind == StoreLocator::Kind::sqlite && !std::filesystem::exists(ctx.locator.path, exists_ec)) {
+        session::check_overrides(overrides, testing);
+    }
+    auto opened = open_store(ctx.locator, ctx.settings(), StoreOpening::create_if_missing);
+    ctx.store = std::move(opened.store);
     InitReport report;
     report.store = ctx.locator.display();
     report.key_file = session::key_file(ctx).string();
@@ -49,7 +52,7 @@ InitReport init_store(const SessionOptions& options, bool testing) {
                            : std::make_shared<MasterKey>(MasterKey::load(session::key_file(ctx)));
     ctx.real_now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     ctx.now = overrides.now.value_or(ctx.real_now);
-    ctx.operator_name = overrides.operator_name.value_or(session::os_operator_name());
+    ctx.operator_name = overrides.operator_name.value_or(session::store_operator_name(opened));
 
     if (!fresh) {
         if (auto id = ctx.store->meta("key_id"); id && *id != ctx.master_key->key_id()) {
@@ -66,6 +69,18 @@ InitReport init_store(const SessionOptions& options, bool testing) {
     if (!fresh && report.migrated.empty()) return report;  // nothing to do, nothing written
 
     Transaction tx(*ctx.store, Transaction::Kind::write);
+    if (fresh) {
+        // Two first `init` at once (a shared store): the second finds the first one's key id
+        // here and leaves the store as the first made it.
+        ctx.store->lock_named("init");
+        if (auto id = ctx.store->meta("key_id")) {
+            if (*id != ctx.master_key->key_id()) {
+                fail(Exit::config, "config", "the key file {} is not the key of the store {}", report.key_file, report.store);
+            }
+            report.testing = ctx.store->meta("testing").value_or("0") == "1";
+            return report;
+        }
+    }
     nlohmann::json details = {{"schema_version", report.schema_version}, {"migrated", report.migrated}};
     if (fresh) {
         report.created = true;

@@ -1,5 +1,7 @@
 #include "flows/operators.h"
 
+#include "flows/command.h"
+
 #include "error.h"
 #include "flows/roles.h"
 
@@ -44,20 +46,23 @@ nlohmann::json add_operator(Context& ctx, const std::string& name, const std::ve
         if (std::find(roles.begin(), roles.end(), *role) == roles.end()) roles.push_back(*role);
     }
     if (roles.empty()) fail(Exit::usage, "usage", "give at least one --role");
-    Transaction tx(*ctx.store, Transaction::Kind::write);
-    ctx.require_role({Role::admin}, "operator add");
-    auto existing = ctx.store->find_operator(name);
-    if (existing && has_role(*existing, Role::admin) &&
-        std::find(roles.begin(), roles.end(), Role::admin) == roles.end()) {
-        require_another_admin(ctx, name, "taking the admin role from");
-    }
-    OperatorRecord record{name, roles, existing ? existing->created_at : ctx.now};
-    ctx.store->put_operator(record);
-    ctx.audit("operator add", "", "ok",
-              {{"operator", name}, {"roles", role_names(roles)},
-               {"previous_roles", existing ? nlohmann::json(role_names(existing->roles)) : nlohmann::json(nullptr)}});
-    tx.commit();
-    return operator_json(ctx, record);
+    return with_conflict_retries(ctx, [&] {
+        Transaction tx(*ctx.store, Transaction::Kind::write);
+        ctx.require_role({Role::admin}, "operator add");
+        ctx.store->lock_named("operators");  // two admins demoting each other: one is the last
+        auto existing = ctx.store->find_operator(name);
+        if (existing && has_role(*existing, Role::admin) &&
+            std::find(roles.begin(), roles.end(), Role::admin) == roles.end()) {
+            require_another_admin(ctx, name, "taking the admin role from");
+        }
+        OperatorRecord record{name, roles, existing ? existing->created_at : ctx.now};
+        ctx.store->put_operator(record);
+        ctx.audit("operator add", "", "ok",
+                  {{"operator", name}, {"roles", role_names(roles)},
+                   {"previous_roles", existing ? nlohmann::json(role_names(existing->roles)) : nlohmann::json(nullptr)}});
+        tx.commit();
+        return operator_json(ctx, record);
+    });
 }
 
 nlohmann::json list_operators(Context& ctx) {
@@ -69,15 +74,18 @@ nlohmann::json list_operators(Context& ctx) {
 }
 
 nlohmann::json remove_operator(Context& ctx, const std::string& name) {
-    Transaction tx(*ctx.store, Transaction::Kind::write);
-    ctx.require_role({Role::admin}, "operator remove");
-    auto existing = ctx.store->find_operator(name);
-    if (!existing) fail(Exit::not_found, "not-found", "no operator '{}' (see `kunlunctl operator list`)", name);
-    if (has_role(*existing, Role::admin)) require_another_admin(ctx, name, "removing");
-    ctx.store->remove_operator(name);
-    ctx.audit("operator remove", "", "ok", {{"operator", name}, {"roles", role_names(existing->roles)}});
-    tx.commit();
-    return {{"removed", name}};
+    return with_conflict_retries(ctx, [&] {
+        Transaction tx(*ctx.store, Transaction::Kind::write);
+        ctx.require_role({Role::admin}, "operator remove");
+        ctx.store->lock_named("operators");
+        auto existing = ctx.store->find_operator(name);
+        if (!existing) fail(Exit::not_found, "not-found", "no operator '{}' (see `kunlunctl operator list`)", name);
+        if (has_role(*existing, Role::admin)) require_another_admin(ctx, name, "removing");
+        ctx.store->remove_operator(name);
+        ctx.audit("operator remove", "", "ok", {{"operator", name}, {"roles", role_names(existing->roles)}});
+        tx.commit();
+        return nlohmann::json{{"removed", name}};
+    });
 }
 
 }  // namespace kunlun

@@ -5,7 +5,7 @@
 #include "error.h"
 #include "flows/roles.h"
 #include "rules/rfc3339.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -19,12 +19,7 @@ namespace session {
 Context unopened_context(const SessionOptions& options) {
     Config config = load_config(options);
     BankZone zone(config.settings.bank_timezone);
-    Context ctx{std::move(config), std::move(zone), StoreLocator::resolve(options.store)};
-    if (ctx.locator.kind == StoreLocator::Kind::postgresql) {
-        fail(Exit::unavailable, "store-unavailable",
-             "PostgreSQL stores are not supported by this build of kunlunctl yet; use a SQLite store");
-    }
-    return ctx;
+    return Context{std::move(config), std::move(zone), StoreLocator::resolve(options.store)};
 }
 
 Overrides read_overrides() {
@@ -57,6 +52,10 @@ std::string os_operator_name() {
         return pw.pw_name;
     }
     return "uid" + std::to_string(uid);
+}
+
+std::string store_operator_name(const OpenedStore& opened) {
+    return opened.database_role.value_or(os_operator_name());
 }
 
 std::filesystem::path key_file(const Context& ctx) {
@@ -120,8 +119,8 @@ Config load_config(const SessionOptions& options) { return Config::load(Config::
 Context open_session(const SessionOptions& options) {
     Context ctx = session::unopened_context(options);
     auto overrides = session::read_overrides();
-    ctx.store = std::make_unique<SqliteStore>(ctx.locator.path, SqliteStore::Mode::open_existing,
-                                              ctx.settings().store_busy_timeout_ms);
+    auto opened = open_store(ctx.locator, ctx.settings(), StoreOpening::existing);
+    ctx.store = std::move(opened.store);
     auto version = ctx.store->schema_version();
     if (version == 0) {
         fail(Exit::unavailable, "store-unavailable", "{} is not an initialised store: run `kunlunctl init`",
@@ -138,7 +137,7 @@ Context open_session(const SessionOptions& options) {
     session::attach_keys(ctx);
     ctx.real_now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     ctx.now = overrides.now.value_or(ctx.real_now);
-    ctx.operator_name = overrides.operator_name.value_or(session::os_operator_name());
+    ctx.operator_name = overrides.operator_name.value_or(session::store_operator_name(opened));
     // An older schema is brought up to date once the key and overrides are known good, and
     // the upgrade is audited like any other change.
     if (version < ctx.store->latest_schema_version()) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "flows/context.h"
+#include "store/open_store.h"
 
 namespace kunlun::session {
 
@@ -20,6 +21,9 @@ Overrides read_overrides();
 void check_overrides(const Overrides& overrides, bool testing);
 // The effective uid's user name (the identity is the OS account, never an env variable).
 std::string os_operator_name();
+// The acting operator a store knows without overrides: the database role on PostgreSQL
+// (current_user), the operating-system account on SQLite.
+std::string store_operator_name(const OpenedStore& opened);
 // The store's keys, derived from the master key (one place, so tests derive them the same way).
 StoreKeys derive_store_keys(const MasterKey& key);
 // Derives the store's keys from the master key and attaches them.

@@ -216,11 +216,13 @@ struct CaseFilter {
     std::optional<std::int64_t> limit;
 };
 
+// A review batch worker as the store records it.
 struct BatchLockHolder {
     std::string holder;  // operator name
     std::int64_t pid = 0;
     std::string host;
     Instant heartbeat{};
+    std::string run;  // the batch run it works on (shared runs only; empty on SQLite)
 };
 
 struct CalendarRecord {

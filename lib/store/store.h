@@ -1,5 +1,6 @@
 // The storage interface. Flows see only this: records in, records out, one transaction per
-// command. All SQL lives in the backends (store/sqlite/, later store/postgres/).
+// command. All SQL lives in the backends (store/sqlite/, store/postgres/); what both share
+// without SQL (sealing PII, chaining the audit) is in store/sealed_fields.h.
 #pragma once
 
 #include "store/records.h"
@@ -8,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kunlun {
@@ -49,11 +51,19 @@ public:
     // Called once keys are known; refuses a key file that is not the store's.
     virtual void attach_keys(StoreKeys keys) = 0;
 
-    // --- transactions: a write transaction takes the store's write lock at once ---
+    // --- transactions ---
+    // SQLite: a write transaction takes the store's write lock at once. PostgreSQL: writers
+    // run side by side; the single-row lookups of a write transaction (find_customer,
+    // find_case, latest_otp) lock their row until it ends, so a read-then-update is never
+    // lost, and a deadlock or serialization failure is a TransientConflict to retry.
     virtual void begin_write() = 0;
     virtual void begin_read() = 0;
     virtual void commit() = 0;
     virtual void rollback() noexcept = 0;
+    // Inside a write transaction: waits until no other transaction holds the lock `name` and
+    // holds it until commit or rollback (a first `init`, a batch worker joining a run).
+    // SQLite's write transaction already excludes every other writer.
+    virtual void lock_named(std::string_view name) = 0;
 
     // --- operators ---
     virtual std::optional<OperatorRecord> find_operator(const std::string& name) = 0;
@@ -123,13 +133,30 @@ public:
     virtual std::vector<MaterialRecord> case_materials(const std::string& case_id) = 0;
     virtual std::int64_t count_cases(const CaseFilter& filter) = 0;
 
-    // --- the batch's lock (a row in the store, not a file) ---
-    virtual std::optional<BatchLockHolder> batch_lock_holder() = 0;
+    // --- the review batch's workers (rows in the store, not files) ---
+    // Whether several batch workers may share a run, each claiming its own chunks
+    // (PostgreSQL), or one worker at a time holds the batch lock (SQLite: one writer anyway).
+    [[nodiscard]] virtual bool shared_batch_runs() const = 0;
+    // The registered workers, alive or not (SQLite: the lock's holder, at most one).
+    virtual std::vector<BatchLockHolder> batch_workers() = 0;
+    // Registers the worker (pid, host) or renews its heartbeat.
     virtual void set_batch_lock(const BatchLockHolder& holder) = 0;
     virtual void release_batch_lock(std::int64_t pid, const std::string& host) = 0;
+    // Inside a chunk's write transaction: at most `limit` pending cases that batch run `run`
+    // has not taken yet, in (due_at, id) order after `after`. They count as taken only if
+    // the transaction commits: a killed worker's chunk is pending and untaken again.
+    // PostgreSQL skips the cases other workers hold (FOR UPDATE SKIP LOCKED) and, once
+    // nothing is left after `after`, looks again from the start for chunks rolled back
+    // meanwhile. SQLite has one worker, whose cursor alone keeps it from a case twice.
+    virtual std::vector<CaseRecord> claim_batch_chunk(const std::string& run,
+                                                      const std::optional<std::pair<Instant, std::string>>& after,
+                                                      std::int64_t limit) = 0;
 
     // --- audit ---
-    virtual AuditEntry append_audit(const AuditDraft& draft) = 0;
+    // The entry joins the chain in the current transaction: its sequence number and MAC are
+    // fixed when the transaction commits (PostgreSQL takes the chain's head only then, so
+    // concurrent writers wait for it as briefly as possible), and it is read back after.
+    virtual void append_audit(const AuditDraft& draft) = 0;
     virtual AuditHead audit_head() = 0;
     // Streams entries in sequence order, optionally only those about one customer.
     virtual void for_each_audit(const std::optional<std::string>& customer,

@@ -13,6 +13,12 @@ A test file defines functions `test_NAME(k)`; the runner gives each one a fresh 
         kltest.main(globals())
 
 Run as `python3 FILE PATH/TO/kunlunctl`. Python 3.11 standard library only.
+
+The backend: SQLite by default; with KLTEST_STORE=postgresql every workspace is a schema of
+its own in a database on the throwaway PostgreSQL cluster (tests/pg/cluster.py: ctest's, named
+by KUNLUN_TEST_PG_STATE, or one this process starts and removes), the key file and the
+materials directory where they would be beside a SQLite store, named by the config. A test
+that is about SQLite itself (its file, its write lock) is marked @sqlite_only and skipped there.
 """
 import contextlib
 import difflib
@@ -27,9 +33,18 @@ import sys
 import tempfile
 import time
 import traceback
+import uuid
 from datetime import datetime, timedelta
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pg"))
+import cluster as pgcluster  # noqa: E402 - tests/pg/cluster.py
+import pgkit  # noqa: E402 - the PostgreSQL side of these helpers
+from pgkit import HoldBatchStart, copy_pg_schema  # noqa: E402,F401 - part of this module's API
+
 BINARY = None  # set by main() from sys.argv[1]
+BACKEND = os.environ.get("KLTEST_STORE", "sqlite")  # sqlite | postgresql
+PG = None  # the cluster's state, when BACKEND is postgresql
+PG_DATABASE = None  # this test file's database on it: one schema per workspace
 
 # The cli.md fixture example, with the demo's other operators and customers around it.
 EXAMPLE_FIXTURE = '''\
@@ -163,7 +178,7 @@ class Result:
 class Workspace:
     """A temp directory with a store path, a config file and an SMS sink, all inside it."""
 
-    def __init__(self, root=None, name="ws"):
+    def __init__(self, root=None, name="ws", backend=None):
         self._own = root is None
         self.dir = tempfile.mkdtemp(prefix="kltest-") if root is None else os.path.join(root, name)
         os.makedirs(self.dir, exist_ok=True)
@@ -172,14 +187,28 @@ class Workspace:
         self.sink = os.path.join(self.dir, "sms.jsonl")
         self.config = os.path.join(self.dir, "config.toml")
         self.xdg = os.path.join(self.dir, "xdg")
+        self.pg_schema = None
+        self.db_user = None  # PostgreSQL: the database role commands connect as (None: the superuser)
+        if (backend or BACKEND) == "postgresql":
+            self.pg_schema = "ws_" + uuid.uuid4().hex[:16]
+            pgcluster.psql(PG, f"CREATE SCHEMA {self.pg_schema}", database=PG_DATABASE)
         self.write_config("")
         self._children = []
+
+    @property
+    def store_url(self):
+        """What --store / KUNLUNCTL_STORE names: the SQLite file, or this workspace's schema."""
+        if self.pg_schema is None:
+            return "sqlite:" + self.store
+        return pgcluster.uri(PG, PG_DATABASE, self.db_user) + "&options=-csearch_path%3D" + self.pg_schema
 
     # --- files ---
     def path(self, name):
         return os.path.join(self.dir, name)
 
     def write(self, name, text):
+        if name == "config.toml" and self.pg_schema is not None:
+            text = pgkit.with_store_paths(text, self.key, self.store + ".materials")
         p = self.path(name)
         os.makedirs(os.path.dirname(p), exist_ok=True)
         with open(p, "w", encoding="utf-8") as f:
@@ -196,20 +225,41 @@ class Workspace:
         """The config file: the file sink, then `extra` (more TOML tables)."""
         return self.write("config.toml", f'[notify]\nsink = "file:{self.sink}"\n\n{extra}')
 
-    def child(self, name):
-        """A second workspace (own store, config, sink) inside this one's directory."""
-        w = Workspace(self.dir, name)
+    def child(self, name, backend=None):
+        """A second workspace (own store, config, sink) inside this one's directory, on the same
+        backend unless told."""
+        w = Workspace(self.dir, name, backend)
         self._children.append(w)
         return w
 
     def cleanup(self):
+        for w in [self, *self._children]:
+            if w.pg_schema is not None:
+                try:
+                    pgcluster.psql(PG, f"DROP SCHEMA IF EXISTS {w.pg_schema} CASCADE", database=PG_DATABASE)
+                except RuntimeError:
+                    pass  # the cluster and its database go at the end of the run anyway
         if self._own:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def table_names(self):
+        """The store's tables."""
+        with self.db() as db:
+            if self.pg_schema is None:
+                return [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            return [t for (t,) in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+
+    def store_exists(self):
+        """Whether the store has been created: its file (SQLite), its schema's tables (PostgreSQL)."""
+        if self.pg_schema is None:
+            return os.path.exists(self.store)
+        with self.db() as db:
+            return db.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()[0] is True
 
     # --- running the binary ---
     def env(self, op=None, now=None, extra=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith("KUNLUNCTL_")}
-        env.update(KUNLUNCTL_STORE="sqlite:" + self.store, KUNLUNCTL_CONFIG=self.config, NO_COLOR="1",
+        env.update(KUNLUNCTL_STORE=self.store_url, KUNLUNCTL_CONFIG=self.config, NO_COLOR="1",
                    XDG_CONFIG_HOME=self.xdg, XDG_DATA_HOME=self.xdg)
         if op is not None:
             env["KUNLUNCTL_OPERATOR"] = op
@@ -279,8 +329,18 @@ class Workspace:
         return self.ok("fixtures", "dump").out
 
     def db(self):
-        """A direct sqlite3 connection to the store file (autocommit), closed by `with`."""
+        """A direct connection to the store (autocommit), closed by `with`: sqlite3 on the file,
+        or psql on the workspace's schema with the same execute(sql, params) and fetch calls."""
+        if self.pg_schema is not None:
+            return contextlib.closing(pgkit.PgConnection(self.store_url))
         return contextlib.closing(sqlite3.connect(self.store, isolation_level=None))
+
+
+def os_user_name():
+    """The account running the tests: the default operator on SQLite, and the name of the test
+    cluster's superuser, so the default database role on PostgreSQL (tests/pg/cluster.py)."""
+    import pwd
+    return pwd.getpwuid(os.geteuid()).pw_name
 
 
 # --- valid identifiers for test data ---
@@ -398,8 +458,39 @@ def main(namespace):
     tests = [(name, fn) for name, fn in namespace.items()
              if name.startswith("test_") and inspect.isfunction(fn) and (not only or only in name)]
     tests.sort(key=lambda item: item[1].__code__.co_firstlineno)
-    passed = failed = 0
+    if BACKEND == "sqlite":
+        sys.exit(run_tests(tests))
+    if BACKEND != "postgresql":
+        sys.exit(f"KLTEST_STORE={BACKEND}: use sqlite or postgresql")
+    if pgcluster.bindir() is None:
+        print("skipped: no PostgreSQL server programs (install the postgresql package)")
+        sys.exit(125)
+    global PG, PG_DATABASE
+    with pgcluster.Cluster() as PG:
+        PG_DATABASE = pgcluster.create_database(PG)
+        try:
+            code = run_tests(tests)
+        finally:
+            pgcluster.drop_database(PG, PG_DATABASE)
+    sys.exit(code)
+
+
+def sqlite_only(why):
+    """Marks a test about SQLite itself (its file, its write lock): skipped on PostgreSQL,
+    saying why, where the suite's PostgreSQL tests cover the same rule their own way."""
+    def mark(fn):
+        fn.sqlite_only = why
+        return fn
+    return mark
+
+
+def run_tests(tests):
+    passed = failed = skipped = 0
     for name, fn in tests:
+        if BACKEND != "sqlite" and getattr(fn, "sqlite_only", None):
+            skipped += 1
+            print(f"skip {name} (SQLite only: {fn.sqlite_only})")
+            continue
         ws = Workspace()
         started = time.monotonic()
         try:
@@ -415,5 +506,5 @@ def main(namespace):
         finally:
             ws.cleanup()
         sys.stdout.flush()
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+    return 1 if failed else 0

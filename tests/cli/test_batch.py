@@ -112,8 +112,7 @@ def test_auto_approve_but_not_the_batch_operators_own_cases(k):
 
 
 def snapshot(k):
-    with k.db() as db:
-        lock = db.execute("SELECT count(*) FROM batch_lock").fetchone()[0]
+    lock = len(lock_rows(k))
     return {"dump": k.dump(), "cases": k.ok("review", "list", json=True).json, "audit": k.audit_count(),
             "outbox": k.ok("notify", "list", json=True, op="alice").json, "sms": casekit.sms(k), "lock": lock}
 
@@ -158,10 +157,13 @@ def insert_lock(k, pid, host=None, heartbeat=None):
 
 
 def lock_rows(k):
+    """The batch's registered workers: SQLite's one lock row, PostgreSQL's worker rows."""
+    table = "batch_lock" if k.pg_schema is None else "batch_workers"
     with k.db() as db:
-        return db.execute("SELECT holder, pid FROM batch_lock").fetchall()
+        return db.execute(f"SELECT holder, pid FROM {table}").fetchall()
 
 
+@kltest.sqlite_only("one worker at a time; on PostgreSQL workers share a run (test_postgres.py)")
 def test_one_batch_at_a_time(k):
     casekit.setup(k, AUTO, customers=4)
     for i in range(1, 5):
@@ -232,8 +234,8 @@ def test_sigterm_finishes_the_chunk_and_a_rerun_completes(k):
     for i in range(1, 7):
         casekit.reset_txn(k, T0, casekit.customer(i))
     now = at(T0, 3600)
-    # Hold the store's write lock so the batch waits at its start, then SIGTERM it there.
-    with kltest.HoldWriteLock(k.store):
+    # Hold the batch back at its start, then SIGTERM it there.
+    with kltest.HoldBatchStart(k):
         p = subprocess.Popen([kltest.BINARY, "-o", "json", "review", "batch"], env=k.env("bob", now), cwd=k.dir,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 3
@@ -257,8 +259,11 @@ def test_sigterm_finishes_the_chunk_and_a_rerun_completes(k):
 
 def copy_store(k, other):
     """A consistent copy of k's store, key and materials in workspace `other`."""
-    with sqlite3.connect(k.store) as src, sqlite3.connect(other.store) as dst:
-        src.backup(dst)
+    if k.pg_schema is None:
+        with sqlite3.connect(k.store) as src, sqlite3.connect(other.store) as dst:
+            src.backup(dst)
+    else:
+        kltest.copy_pg_schema(k, other)
     with open(k.key, "rb") as f, open(other.key, "wb") as g:
         g.write(f.read())
     os.chmod(other.key, 0o600)

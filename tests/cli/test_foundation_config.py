@@ -37,10 +37,10 @@ def test_config_show_values_and_origins(k):
 
 
 def test_config_show_needs_no_store(k):
-    expect(not os.path.exists(k.store), "no store")
+    expect(not k.store_exists(), "no store")
     show = rows(k)
     expect_eq(show["policy.otp.ttl_seconds"]["origin"], "default", "origin")
-    expect(not os.path.exists(k.store), "config show must not create the store")
+    expect(not k.store_exists(), "config show must not create the store")
 
 
 def test_config_layers(k):
@@ -102,6 +102,7 @@ def test_missing_config_file(k):
     expect_error(k.run("--config", missing, "customer", "list"), 66, "no-input", missing)
 
 
+@kltest.sqlite_only("SQLite's write lock; PostgreSQL writers wait for rows, not the store")
 def test_busy_store(k):
     k.write_config("[store]\nbusy_timeout_ms = 200\n")
     k.init()
@@ -116,6 +117,7 @@ def test_busy_store(k):
     expect_eq(k.audit_count(), before + 1, "only the command run after the lock was released wrote")
 
 
+@kltest.sqlite_only("SQLite's write lock; PostgreSQL writers wait for rows, not the store")
 def test_busy_store_waits_busy_timeout(k):
     k.write_config("[store]\nbusy_timeout_ms = 400\n")
     k.init()
@@ -127,6 +129,7 @@ def test_busy_store_waits_busy_timeout(k):
     expect(waited >= 0.35, f"waits store.busy_timeout_ms (400 ms) before giving up; gave up after {waited:.3f} s", r)
 
 
+@kltest.sqlite_only("SQLite's write lock; PostgreSQL writers wait for rows, not the store")
 def test_short_hold_is_waited_out(k):
     # A lock released within busy_timeout_ms must not fail the command.
     k.write_config("[store]\nbusy_timeout_ms = 5000\n")

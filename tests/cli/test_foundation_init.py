@@ -20,7 +20,7 @@ def test_init_testing_creates_store_and_key(k):
     expect_eq(j["testing"], True, "testing", r)
     expect_eq(j["key_created"], True, "key_created", r)
     expect_eq(j["admin"], os_user(), "the first init's caller is admin", r)
-    expect(os.path.isfile(k.store), "store file created", r)
+    expect(k.store_exists(), "store created", r)
     expect(os.path.isfile(k.key), f"key file {k.key} created beside the store", r)
     expect_eq(oct(kltest.file_mode(k.key)), oct(0o600), "key file mode")
     expect_eq(os.path.getsize(k.key), 32, "key file size")
@@ -90,6 +90,7 @@ def test_key_file_missing_or_wrong(k):
     k.ok("customer", "list")
 
 
+@kltest.sqlite_only("a store file that is not a database (test_postgres.py: an uninitialised database)")
 def test_garbage_store_file_is_unavailable(k):
     with open(k.store, "wb") as f:
         f.write(b"this is not an SQLite database, just some bytes\n" * 200)
@@ -98,6 +99,7 @@ def test_garbage_store_file_is_unavailable(k):
     expect_error(k.run("init", "--testing"), 69, "store-unavailable")
 
 
+@kltest.sqlite_only("a missing store file (test_postgres.py: an unreachable server)")
 def test_missing_store_is_unavailable(k):
     for args in (["customer", "list"], ["operator", "list"], ["audit", "verify"], ["fixtures", "dump"]):
         expect_error(k.run(*args), 69, "store-unavailable", k.store)
@@ -107,6 +109,7 @@ def test_missing_store_is_unavailable(k):
     expect(not os.path.exists(other), "--store naming a missing file must not create it")
 
 
+@kltest.sqlite_only("an empty store file")
 def test_empty_sqlite_file_is_not_a_store(k):
     open(k.store, "wb").close()
     expect_error(k.run("customer", "list"), 69, "store-unavailable", "init")
@@ -117,10 +120,13 @@ def test_store_option_overrides_environment(k):
     other = k.child("other")
     other.init()
     other.ok("operator", "add", "only-in-other", "--role", "auditor")
-    names = [o["name"] for o in k.ok("--store", "sqlite:" + other.store, "operator", "list", json=True).json]
+    # A PostgreSQL store's key is named by the config, not found beside the store.
+    key = [] if other.pg_schema is None else ["--config", other.config]
+    names = [o["name"] for o in k.ok("--store", other.store_url, *key, "operator", "list", json=True).json]
     expect_in("only-in-other", names, "operators of the --store store")
-    names = [o["name"] for o in k.ok("--store", other.store, "operator", "list", json=True).json]
-    expect_in("only-in-other", names, "a bare path is a SQLite store")
+    if other.pg_schema is None:
+        names = [o["name"] for o in k.ok("--store", other.store, "operator", "list", json=True).json]
+        expect_in("only-in-other", names, "a bare path is a SQLite store")
     names = [o["name"] for o in k.ok("operator", "list", json=True).json]
     expect("only-in-other" not in names, "KUNLUNCTL_STORE's store is another store")
 
@@ -149,7 +155,7 @@ def test_init_testing_on_production_store_refused(k):
 def test_first_init_without_testing_refuses_overrides(k):
     expect_error(k.run("init", op="someone"), 77, "override-refused", "KUNLUNCTL_OPERATOR")
     expect_error(k.run("init", now=NOW), 77, "override-refused", "KUNLUNCTL_NOW")
-    expect(not os.path.exists(k.store), "a refused init must not leave a store file behind")
+    expect(not k.store_exists(), "a refused init must not leave a store behind")
     expect(not os.path.exists(k.key), "a refused init must not leave a key file behind")
     k.init(testing=False)
 

@@ -21,7 +21,7 @@ CaseRecord SqliteStore::read_case_row(SQLite::Statement& q) {
     c.id = q.getColumn(0).getString();
     c.kind = q.getColumn(1).getString();
     c.customer_id = q.getColumn(2).getString();
-    if (!q.getColumn(3).isNull()) c.account = open_field("cases.account", c.id, q.getColumn(3));
+    if (!q.getColumn(3).isNull()) c.account = open_column("cases.account", c.id, q.getColumn(3));
     c.state = q.getColumn(4).getString();
     c.submitted_at = instant_of(q.getColumn(5).getInt64());
     c.submitted_by = q.getColumn(6).getString();
@@ -29,10 +29,10 @@ CaseRecord SqliteStore::read_case_row(SQLite::Statement& q) {
     c.expires_at = instant_of(q.getColumn(8).getInt64());
     c.face_result = q.getColumn(9).getString();
     c.face_ref = q.getColumn(10).getString();
-    if (!q.getColumn(11).isNull()) c.contact_phone = open_field("cases.contact_phone", c.id, q.getColumn(11));
+    if (!q.getColumn(11).isNull()) c.contact_phone = open_column("cases.contact_phone", c.id, q.getColumn(11));
     c.staged_hash = text_or_empty(q.getColumn(12));
     c.staged_secret_enc = blob_of(q.getColumn(13));
-    if (!q.getColumn(14).isNull()) c.staged_phone = open_field("cases.staged_phone", c.id, q.getColumn(14));
+    if (!q.getColumn(14).isNull()) c.staged_phone = open_column("cases.staged_phone", c.id, q.getColumn(14));
     c.checks = q.getColumn(15).getString();
     c.decided_at = optional_time(q.getColumn(16));
     c.decided_by = text_or_empty(q.getColumn(17));
@@ -189,13 +189,33 @@ void SqliteStore::for_each_case(const CaseFilter& f, const std::function<bool(co
 
 namespace kunlun {
 
-std::optional<BatchLockHolder> SqliteStore::batch_lock_holder() {
-    return guarded(path_, [&]() -> std::optional<BatchLockHolder> {
+std::vector<BatchLockHolder> SqliteStore::batch_workers() {
+    return guarded(path_, [&] {
+        std::vector<BatchLockHolder> out;
         auto& q = prepared("SELECT holder, pid, host, heartbeat FROM batch_lock WHERE name = 'review-batch'");
-        if (!q.executeStep()) return std::nullopt;
-        return BatchLockHolder{q.getColumn(0).getString(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
-                               instant_of(q.getColumn(3).getInt64())};
+        if (q.executeStep()) {
+            out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                           instant_of(q.getColumn(3).getInt64()), ""});
+        }
+        return out;
     });
+}
+
+// One worker at a time (the batch lock) and one writer at a time: the worker's own cursor is
+// the whole claim, and the run needs no mark on the cases.
+std::vector<CaseRecord> SqliteStore::claim_batch_chunk(const std::string& /*run*/,
+                                                       const std::optional<std::pair<Instant, std::string>>& after,
+                                                       std::int64_t limit) {
+    CaseFilter filter;
+    filter.state = "pending";
+    filter.after = after;
+    filter.limit = limit;
+    std::vector<CaseRecord> chunk;
+    for_each_case(filter, [&](const CaseRecord& c) {
+        chunk.push_back(c);
+        return true;
+    });
+    return chunk;
 }
 
 void SqliteStore::set_batch_lock(const BatchLockHolder& h) {

@@ -2,6 +2,7 @@
 // history. PII is sealed on the way in and opened on the way out; lookups use the blind index.
 #include "crypto/field_cipher.h"
 #include "error.h"
+#include "store/record_text.h"
 #include "store/sqlite/sqlite_guard.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -11,27 +12,6 @@ namespace {
 constexpr const char* kCustomerColumns =
     "id, name, id_type, id_number_enc, phone_enc, status, login_hash, login_failures, login_locked_at, "
     "login_locked_reason, login_must_change, created_at, phone_changed_at, login_otp_required";
-
-std::string join_apps(const std::vector<std::string>& apps) {
-    std::string out;
-    for (const auto& a : apps) {
-        if (!out.empty()) out += ',';
-        out += a;
-    }
-    return out;
-}
-
-std::vector<std::string> split_apps(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find(',', start);
-        out.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -105,8 +85,8 @@ CustomerRecord SqliteStore::read_customer_row(SQLite::Statement& q) {
     c.id = q.getColumn(0).getString();
     c.name = q.getColumn(1).getString();
     c.id_type = q.getColumn(2).getString();
-    c.id_number = open_field("customers.id_number", c.id, q.getColumn(3));
-    c.phone = open_field("customers.phone", c.id, q.getColumn(4));
+    c.id_number = open_column("customers.id_number", c.id, q.getColumn(3));
+    c.phone = open_column("customers.phone", c.id, q.getColumn(4));
     c.status = q.getColumn(5).getString();
     c.login.hash = q.getColumn(6).getString();
     c.login.failures = q.getColumn(7).getInt64();
@@ -126,7 +106,7 @@ void SqliteStore::load_customer_children(CustomerRecord& c) {
     acc.bind(1, c.id);
     while (acc.executeStep()) {
         AccountRecord a;
-        a.number = open_field("accounts.number", c.id, acc.getColumn(0));
+        a.number = open_column("accounts.number", c.id, acc.getColumn(0));
         a.account_class = acc.getColumn(1).getString();
         a.txn_hash = acc.getColumn(2).getString();
         a.txn_failures = acc.getColumn(3).getInt64();
@@ -137,7 +117,7 @@ void SqliteStore::load_customer_children(CustomerRecord& c) {
         "SELECT device_id, apps, encrypted, app_version, rooted FROM devices WHERE customer_id = ? ORDER BY device_id");
     dev.bind(1, c.id);
     while (dev.executeStep()) {
-        c.devices.push_back({dev.getColumn(0).getString(), split_apps(dev.getColumn(1).getString()),
+        c.devices.push_back({dev.getColumn(0).getString(), apps_from_text(dev.getColumn(1).getString()),
                              dev.getColumn(2).getInt() != 0, dev.getColumn(3).getString(), dev.getColumn(4).getInt() != 0});
     }
     auto& es = prepared("SELECT certificate_pem, fingerprint FROM eshields WHERE customer_id = ?");
@@ -150,7 +130,7 @@ void SqliteStore::load_customer_children(CustomerRecord& c) {
     if (od.executeStep()) {
         OtpDeviceRecord d;
         d.type = od.getColumn(0).getString();
-        d.secret_base32 = open_field("otp_devices.secret", c.id, od.getColumn(1));
+        d.secret_base32 = open_column("otp_devices.secret", c.id, od.getColumn(1));
         d.digits = od.getColumn(2).getInt64();
         d.algorithm = od.getColumn(3).getString();
         d.period = od.getColumn(4).getInt64();
@@ -264,7 +244,7 @@ void SqliteStore::insert_customer(const CustomerRecord& c) {
                 "INSERT INTO devices (customer_id, device_id, apps, encrypted, app_version, rooted) VALUES (?, ?, ?, ?, ?, ?)");
             qd.bind(1, c.id);
             qd.bind(2, d.id);
-            qd.bind(3, join_apps(d.apps));
+            qd.bind(3, apps_text(d.apps));
             qd.bind(4, d.encrypted ? 1 : 0);
             qd.bind(5, d.app_version);
             qd.bind(6, d.rooted ? 1 : 0);

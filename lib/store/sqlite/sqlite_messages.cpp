@@ -132,7 +132,7 @@ OutboxMessage SqliteStore::read_outbox_row(SQLite::Statement& q) {
     OutboxMessage m;
     m.id = q.getColumn(0).getInt64();
     m.customer_id = q.getColumn(1).getString();
-    m.to = open_field("outbox.to", m.customer_id, q.getColumn(2));
+    m.to = open_column("outbox.to", m.customer_id, q.getColumn(2));
     m.template_name = q.getColumn(3).getString();
     m.params = q.getColumn(4).getString();
     m.text = q.getColumn(5).getString();

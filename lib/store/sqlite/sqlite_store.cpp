@@ -1,27 +1,18 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include "crypto/audit_chain.h"
-#include "crypto/field_cipher.h"
 #include "error.h"
+#include "store/record_text.h"
+#include "store/sealed_fields.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_guard.h"
 
 #include <fcntl.h>
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <unistd.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 namespace kunlun {
-namespace {
-
-std::string roles_text(const std::vector<Role>& roles);
-std::vector<Role> roles_from(const std::string& text);
-
-}  // namespace
-
 [[noreturn]] void translate_sqlite_error(const SQLite::Exception& e, const std::filesystem::path& path) {
     switch (e.getErrorCode() & 0xff) {
         case SQLITE_BUSY:
@@ -51,12 +42,6 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, Mode mode, std::int6
     }
     if (mode == Mode::create_if_missing && path.has_parent_path()) {
         std::filesystem::create_directories(path.parent_path(), ec);
-    }
-    // A new store is readable by its owner only: it holds names and password hashes, and
-    // SQLite gives the -wal and -shm files the same mode.
-    if (mode == Mode::create_if_missing && !std::filesystem::exists(path, ec)) {
-        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd >= 0) ::close(fd);
     }
     // A new store is readable by its owner only: it holds names and password hashes, and
     // SQLite gives the -wal and -shm files the same mode.
@@ -152,25 +137,19 @@ void SqliteStore::set_meta(const std::string& key, const std::string& value) {
 
 void SqliteStore::attach_keys(StoreKeys keys) { keys_ = std::move(keys); }
 
-const StoreKeys& SqliteStore::keys() const {
-    if (!keys_) fail(Exit::internal, "internal", "store keys used before they were attached");
-    return *keys_;
-}
+const StoreKeys& SqliteStore::keys() const { return attached_keys(keys_); }
 
-// The associated data names the column and the row's owner, so a sealed value copied to
-// another row or column fails authentication instead of decrypting as someone else's.
 std::vector<unsigned char> SqliteStore::seal(std::string_view column, std::string_view row, std::string_view value) const {
-    return keys().cipher->seal(value, fmt::format("{}/{}", column, row));
+    return seal_field(keys(), column, row, value);
 }
 
-std::string SqliteStore::open_field(std::string_view column, std::string_view row, const SQLite::Column& blob) const {
+std::string SqliteStore::open_column(std::string_view column, std::string_view row, const SQLite::Column& blob) const {
     const auto* data = static_cast<const unsigned char*>(blob.getBlob());
-    return keys().cipher->open(std::span(data, static_cast<std::size_t>(blob.getBytes())), fmt::format("{}/{}", column, row));
+    return open_field(keys(), column, row, std::span(data, static_cast<std::size_t>(blob.getBytes())));
 }
 
 std::vector<unsigned char> SqliteStore::index_of(std::string_view column, std::string_view value) const {
-    auto idx = keys().index->of(column, value);
-    return {idx.begin(), idx.end()};
+    return blind_index(keys(), column, value);
 }
 
 void SqliteStore::begin_write() {
@@ -194,48 +173,17 @@ void SqliteStore::rollback() noexcept {
     }
 }
 
+// The write transaction (BEGIN IMMEDIATE) already holds the store's only write lock.
+void SqliteStore::lock_named(std::string_view /*name*/) {}
+
 // --- operators ---
-
-namespace {
-
-std::string roles_text(const std::vector<Role>& roles) {
-    std::string out;
-    for (Role r : roles) {
-        if (!out.empty()) out += ',';
-        switch (r) {
-            case Role::admin: out += "admin"; break;
-            case Role::operator_: out += "operator"; break;
-            case Role::reviewer: out += "reviewer"; break;
-            case Role::auditor: out += "auditor"; break;
-        }
-    }
-    return out;
-}
-
-std::vector<Role> roles_from(const std::string& text) {
-    std::vector<Role> roles;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        auto end = text.find(',', start);
-        auto word = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        if (word == "admin") roles.push_back(Role::admin);
-        else if (word == "operator") roles.push_back(Role::operator_);
-        else if (word == "reviewer") roles.push_back(Role::reviewer);
-        else if (word == "auditor") roles.push_back(Role::auditor);
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    return roles;
-}
-
-}  // namespace
 
 std::optional<OperatorRecord> SqliteStore::find_operator(const std::string& name) {
     return guarded(path_, [&]() -> std::optional<OperatorRecord> {
         auto& q = prepared("SELECT name, roles, created_at FROM operators WHERE name = ?");
         q.bind(1, name);
         if (!q.executeStep()) return std::nullopt;
-        return OperatorRecord{q.getColumn(0).getString(), roles_from(q.getColumn(1).getString()),
+        return OperatorRecord{q.getColumn(0).getString(), roles_from_text(q.getColumn(1).getString()),
                               Instant(std::chrono::seconds(q.getColumn(2).getInt64()))};
     });
 }
@@ -245,7 +193,7 @@ std::vector<OperatorRecord> SqliteStore::list_operators() {
         std::vector<OperatorRecord> out;
         auto& q = prepared("SELECT name, roles, created_at FROM operators ORDER BY name");
         while (q.executeStep()) {
-            out.push_back({q.getColumn(0).getString(), roles_from(q.getColumn(1).getString()),
+            out.push_back({q.getColumn(0).getString(), roles_from_text(q.getColumn(1).getString()),
                            Instant(std::chrono::seconds(q.getColumn(2).getInt64()))});
         }
         return out;
@@ -287,14 +235,10 @@ AuditHead SqliteStore::audit_head() {
     });
 }
 
-AuditEntry SqliteStore::append_audit(const AuditDraft& draft) {
+void SqliteStore::append_audit(const AuditDraft& draft) {
     // Called inside the command's write transaction, which holds SQLite's write lock: the
     // head read here is still the head when the entry is inserted.
-    AuditHead head = audit_head();
-    AuditEntry entry;
-    static_cast<AuditDraft&>(entry) = draft;
-    entry.seq = head.seq + 1;
-    entry.mac = audit_mac(keys().audit_mac_key, head.mac, entry);
+    AuditEntry entry = chain_audit_entry(keys(), audit_head(), draft);
     guarded(path_, [&] {
         auto& q = prepared(
             "INSERT INTO audit (seq, at_real, at_effective, operator, command, customer, outcome, details, mac) "
@@ -310,7 +254,6 @@ AuditEntry SqliteStore::append_audit(const AuditDraft& draft) {
         q.bind(9, entry.mac.data(), static_cast<int>(entry.mac.size()));
         return q.exec();
     });
-    return entry;
 }
 
 void SqliteStore::for_each_audit(const std::optional<std::string>& customer,

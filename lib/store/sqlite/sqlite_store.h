@@ -36,6 +36,7 @@ public:
     void begin_read() override;
     void commit() override;
     void rollback() noexcept override;
+    void lock_named(std::string_view name) override;
 
     std::optional<OperatorRecord> find_operator(const std::string& name) override;
     std::vector<OperatorRecord> list_operators() override;
@@ -91,11 +92,15 @@ public:
 
     std::vector<MaterialRecord> case_materials(const std::string& case_id) override;
     std::int64_t count_cases(const CaseFilter& filter) override;
-    std::optional<BatchLockHolder> batch_lock_holder() override;
+    bool shared_batch_runs() const override { return false; }
+    std::vector<BatchLockHolder> batch_workers() override;
     void set_batch_lock(const BatchLockHolder& holder) override;
     void release_batch_lock(std::int64_t pid, const std::string& host) override;
+    std::vector<CaseRecord> claim_batch_chunk(const std::string& run,
+                                              const std::optional<std::pair<Instant, std::string>>& after,
+                                              std::int64_t limit) override;
 
-    AuditEntry append_audit(const AuditDraft& draft) override;
+    void append_audit(const AuditDraft& draft) override;
     AuditHead audit_head() override;
     void for_each_audit(const std::optional<std::string>& customer,
                         const std::function<bool(const AuditEntry&)>& visit) override;
@@ -108,7 +113,7 @@ private:
     void release_statements() noexcept;
     const StoreKeys& keys() const;
     std::vector<unsigned char> seal(std::string_view column, std::string_view row, std::string_view value) const;
-    std::string open_field(std::string_view column, std::string_view row, const SQLite::Column& blob) const;
+    std::string open_column(std::string_view column, std::string_view row, const SQLite::Column& blob) const;
     std::vector<unsigned char> index_of(std::string_view column, std::string_view value) const;
     CustomerRecord read_customer_row(SQLite::Statement& row);
     CaseRecord read_case_row(SQLite::Statement& row);

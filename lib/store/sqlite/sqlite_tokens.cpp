@@ -1,33 +1,10 @@
 // The device soft token: one row per (customer, device), its apps and its freeze history in
 // child rows, and the pending ID-digit challenge.
 #include "store/sqlite/sqlite_guard.h"
+#include "store/record_text.h"
 #include "store/sqlite/sqlite_store.h"
 
-#include <sstream>
-
 namespace kunlun {
-namespace {
-
-std::string join_positions(const std::vector<int>& positions) {
-    std::string out;
-    for (int p : positions) {
-        if (!out.empty()) out += ',';
-        out += std::to_string(p);
-    }
-    return out;
-}
-
-std::vector<int> split_positions(const std::string& text) {
-    std::vector<int> out;
-    std::istringstream in(text);
-    std::string part;
-    while (std::getline(in, part, ',')) {
-        if (!part.empty()) out.push_back(std::stoi(part));
-    }
-    return out;
-}
-
-}  // namespace
 
 std::optional<TokenRecord> SqliteStore::find_token(const std::string& customer_id, const std::string& device_id) {
     return guarded(path_, [&]() -> std::optional<TokenRecord> {
@@ -122,7 +99,7 @@ std::optional<TokenChallengeRecord> SqliteStore::find_token_challenge(const std:
         TokenChallengeRecord c;
         c.customer_id = customer_id;
         c.device_id = device_id;
-        c.positions = split_positions(q.getColumn(0).getString());
+        c.positions = positions_from_text(q.getColumn(0).getString());
         c.created_at = instant_of(q.getColumn(1).getInt64());
         c.expires_at = instant_of(q.getColumn(2).getInt64());
         c.state = q.getColumn(3).getString();
@@ -139,7 +116,7 @@ void SqliteStore::put_token_challenge(const TokenChallengeRecord& c) {
             "created_at = excluded.created_at, expires_at = excluded.expires_at, state = excluded.state");
         q.bind(1, c.customer_id);
         q.bind(2, c.device_id);
-        q.bind(3, join_positions(c.positions));
+        q.bind(3, positions_text(c.positions));
         q.bind(4, seconds_of(c.created_at));
         q.bind(5, seconds_of(c.expires_at));
         q.bind(6, c.state);

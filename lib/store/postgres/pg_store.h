@@ -1,0 +1,122 @@
+// The shared PostgreSQL backend (libpq): several operators and batch workers on one store.
+// Prepared statements per connection; write transactions at READ COMMITTED whose single-row
+// lookups lock their row (FOR NO KEY UPDATE), audit entries chained at commit under the
+// chain's head row, batch chunks claimed with FOR UPDATE SKIP LOCKED (docs/decisions.md).
+#pragma once
+
+#include "store/postgres/pg_connection.h"
+#include "store/sealed_fields.h"
+#include "store/store.h"
+
+#include <memory>
+
+namespace kunlun {
+
+class PgStore final : public Store {
+public:
+    PgStore(const std::string& uri, std::int64_t connect_timeout_s, std::string display);
+
+    std::int64_t schema_version() override;
+    std::int64_t latest_schema_version() const override;
+    std::vector<std::int64_t> migrate() override;
+    std::optional<std::string> meta(const std::string& key) override;
+    void set_meta(const std::string& key, const std::string& value) override;
+    void attach_keys(StoreKeys keys) override;
+
+    void begin_write() override;
+    void begin_read() override;
+    void commit() override;
+    void rollback() noexcept override;
+    void lock_named(std::string_view name) override;
+
+    // The database role this connection acts as: on PostgreSQL, the operator's identity.
+    std::string current_role();
+
+    std::optional<OperatorRecord> find_operator(const std::string& name) override;
+    std::vector<OperatorRecord> list_operators() override;
+    void put_operator(const OperatorRecord& record) override;
+    bool remove_operator(const std::string& name) override;
+
+    std::optional<CustomerRecord> find_customer(const std::string& id) override;
+    bool customer_exists(const std::string& id) override;
+    std::optional<std::string> customer_with_phone(const std::string& e164) override;
+    std::optional<std::string> customer_with_account(const std::string& number) override;
+    void for_each_customer(const std::function<bool(const CustomerRecord&)>& visit) override;
+    void insert_customer(const CustomerRecord& record) override;
+    std::vector<std::string> login_history(const std::string& customer_id) override;
+    void set_login_history(const std::string& customer_id, const std::vector<std::string>& hashes) override;
+
+    void update_phone(const std::string& customer_id, const std::string& e164, Instant changed_at) override;
+    void update_login(const std::string& customer_id, const LoginCredential& login) override;
+    void update_account_txn(const std::string& number, const AccountRecord& account) override;
+
+    void put_eshield(const std::string& customer_id, const EshieldRecord& eshield) override;
+    void update_otp_device(const std::string& customer_id, const OtpDeviceRecord& device) override;
+    void insert_eshield_challenge(const EshieldChallengeRecord& challenge) override;
+    std::optional<EshieldChallengeRecord> find_eshield_challenge(const std::string& id) override;
+    void use_eshield_challenge(const std::string& id) override;
+
+    std::optional<TokenRecord> find_token(const std::string& customer_id, const std::string& device_id) override;
+    void put_token(const TokenRecord& token) override;
+    std::optional<TokenChallengeRecord> find_token_challenge(const std::string& customer_id,
+                                                             const std::string& device_id) override;
+    void put_token_challenge(const TokenChallengeRecord& challenge) override;
+
+    std::int64_t insert_otp(const OtpRecord& otp) override;
+    std::optional<OtpRecord> latest_otp(const std::string& customer_id, const std::string& purpose,
+                                        const std::vector<unsigned char>& destination_idx) override;
+    void update_otp(std::int64_t id, std::int64_t wrong_tries, const std::string& state) override;
+    void supersede_otps(const std::string& customer_id, const std::string& purpose,
+                        const std::vector<unsigned char>& destination_idx) override;
+    OtpSendStats otp_sends(const std::string& customer_id, const std::string& purpose,
+                           const std::vector<unsigned char>& destination_idx, Instant since) override;
+    std::vector<unsigned char> phone_index(const std::string& e164) override;
+
+    std::int64_t enqueue(const OutboxMessage& message) override;
+    void update_outbox(const OutboxMessage& message) override;
+    void for_each_outbox(const std::optional<std::string>& state, const std::optional<Instant>& due_by,
+                         const std::function<bool(const OutboxMessage&)>& visit) override;
+    std::vector<OutboxMessage> pending_outbox_page(std::int64_t after_id, std::int64_t limit) override;
+
+    void insert_case(const CaseRecord& record) override;
+    std::optional<CaseRecord> find_case(const std::string& id) override;
+    std::vector<std::string> pending_cases_of(const std::string& customer_id, const std::string& kind) override;
+    void update_case(const CaseRecord& record) override;
+    void for_each_case(const CaseFilter& filter, const std::function<bool(const CaseRecord&)>& visit) override;
+
+    std::vector<MaterialRecord> case_materials(const std::string& case_id) override;
+    std::int64_t count_cases(const CaseFilter& filter) override;
+
+    bool shared_batch_runs() const override { return true; }
+    std::vector<BatchLockHolder> batch_workers() override;
+    void set_batch_lock(const BatchLockHolder& holder) override;
+    void release_batch_lock(std::int64_t pid, const std::string& host) override;
+    std::vector<CaseRecord> claim_batch_chunk(const std::string& run,
+                                              const std::optional<std::pair<Instant, std::string>>& after,
+                                              std::int64_t limit) override;
+
+    void append_audit(const AuditDraft& draft) override;
+    AuditHead audit_head() override;
+    void for_each_audit(const std::optional<std::string>& customer,
+                        const std::function<bool(const AuditEntry&)>& visit) override;
+
+    void put_calendar(const CalendarRecord& record) override;
+    std::vector<CalendarRecord> calendars(const std::string& region) override;
+
+private:
+    const StoreKeys& keys() const { return attached_keys(keys_); }
+    // " FOR NO KEY UPDATE" inside a write transaction, else nothing: see the class comment.
+    [[nodiscard]] const char* row_lock() const { return writing_ ? " FOR NO KEY UPDATE" : ""; }
+    void flush_audit();
+    CustomerRecord read_customer(const pg::Rows& rows, int row);
+    void load_customer_children(CustomerRecord& customer);
+    CaseRecord read_case(const pg::Rows& rows, int row);
+    OutboxMessage read_outbox(const pg::Rows& rows, int row);
+
+    std::unique_ptr<pg::Connection> db_;
+    std::optional<StoreKeys> keys_;
+    bool writing_ = false;                 // inside a write transaction
+    std::vector<AuditDraft> audit_drafts_;  // appended to the chain at commit
+};
+
+}  // namespace kunlun
