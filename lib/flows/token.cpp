@@ -85,13 +85,38 @@ void check_id_digits(Context& ctx, const LoadedToken& l, const std::string& digi
     }
 }
 
+
+// The frame of every token command that changes state: settle an ended freeze (its own
+// transaction), then one write transaction that loads the token after the role check and,
+// unless the command is an unfreeze, refuses a frozen token before anything else.
+enum class WhileFrozen { refuse, allow };
+
+template <typename F>
+nlohmann::json token_command(Context& ctx, const TokenTarget& target, std::string_view command, WhileFrozen frozen,
+                             F&& body) {
+    settle_token(ctx, target.customer_id, target.device_id);
+    return run_write(ctx, command, target.customer_id, [&] {
+        auto l = load_token(ctx, target.customer_id, target.device_id, command);
+        if (frozen == WhileFrozen::refuse) refuse_if_frozen(ctx, l);
+        return body(l);
+    });
+}
+
+// Keeps the new state, audits it with `extra` details, and answers the command's JSON.
+nlohmann::json keep(Context& ctx, LoadedToken& l, std::string_view command, const std::string& app,
+                    const TokenTransition& t, const nlohmann::json& extra = nlohmann::json::object()) {
+    l.state = t.next;
+    save_token(ctx, l);
+    auto details = token_audit_details(l, app, t.effects);
+    details.update(extra);
+    ctx.audit(command, l.customer.id, "ok", details);
+    return token_result(ctx, l, t.effects);
+}
+
 }  // namespace
 
 nlohmann::json token_challenge(Context& ctx, const TokenTarget& target) {
-    settle_token(ctx, target.customer_id, target.device_id);
-    return run_write(ctx, "token challenge", target.customer_id, [&] {
-        auto l = load_token(ctx, target.customer_id, target.device_id, "token challenge");
-        refuse_if_frozen(ctx, l);
+    return token_command(ctx, target, "token challenge", WhileFrozen::refuse, [&](LoadedToken& l) {
         // Positions are counted in the ID number as stored (an HKID without its brackets);
         // only digits are asked for, as on the bank's screen.
         std::vector<int> candidates;
@@ -123,10 +148,7 @@ nlohmann::json token_challenge(Context& ctx, const TokenTarget& target) {
 
 nlohmann::json token_enable(Context& ctx, const TokenTarget& target, const std::string& app, const std::string& id_digits,
                             const std::string& otp, const NewSecret& pin) {
-    settle_token(ctx, target.customer_id, target.device_id);
-    return run_write(ctx, "token enable", target.customer_id, [&] {
-        auto l = load_token(ctx, target.customer_id, target.device_id, "token enable");
-        refuse_if_frozen(ctx, l);
+    return token_command(ctx, target, "token enable", WhileFrozen::refuse, [&](LoadedToken& l) {
         refuse_during_cooling_off(ctx, l.customer, "enabling the mobile security code");
         // Enabling happens inside a logged-in session (seed 003): a locked login cannot.
         if (l.customer.login.locked_at) {
@@ -138,34 +160,21 @@ nlohmann::json token_enable(Context& ctx, const TokenTarget& target, const std::
         consume_otp(ctx, l.customer.id, "token", l.customer.phone, otp);
         check_confirmation(pin.value, pin.confirmation);
         check_new_six_digit_pin(l.customer, pin.value, "token PIN");
-        l.state = t.next;
         l.pin_hash = hash_secret(pin.value, ctx.argon2_cost());
-        save_token(ctx, l);
-        ctx.audit("token enable", l.customer.id, "ok", token_audit_details(l, app, t.effects));
-        return token_result(ctx, l, t.effects);
+        return keep(ctx, l, "token enable", app, t);
     });
 }
 
 nlohmann::json token_sync(Context& ctx, const TokenTarget& target, const std::string& app, const Secret& pin) {
-    settle_token(ctx, target.customer_id, target.device_id);
-    return run_write(ctx, "token sync", target.customer_id, [&] {
-        auto l = load_token(ctx, target.customer_id, target.device_id, "token sync");
-        refuse_if_frozen(ctx, l);
+    return token_command(ctx, target, "token sync", WhileFrozen::refuse, [&](LoadedToken& l) {
         decide(ctx, l, TokenEventKind::sync, app);
         check_pin(ctx, l, app, pin);
-        auto t = decide(ctx, l, TokenEventKind::sync, app);
-        l.state = t.next;
-        save_token(ctx, l);
-        ctx.audit("token sync", l.customer.id, "ok", token_audit_details(l, app, t.effects));
-        return token_result(ctx, l, t.effects);
+        return keep(ctx, l, "token sync", app, decide(ctx, l, TokenEventKind::sync, app));
     });
 }
 
 nlohmann::json token_disable(Context& ctx, const TokenTarget& target, const std::string& app) {
-    settle_token(ctx, target.customer_id, target.device_id);
-    return run_write(ctx, "token disable", target.customer_id, [&] {
-        auto l = load_token(ctx, target.customer_id, target.device_id, "token disable");
-        refuse_if_frozen(ctx, l);
+    return token_command(ctx, target, "token disable", WhileFrozen::refuse, [&](LoadedToken& l) {
         auto t = decide(ctx, l, TokenEventKind::disable, app);
         l.state = t.next;
         l.pin_hash.clear();
@@ -186,10 +195,7 @@ nlohmann::json token_disable(Context& ctx, const TokenTarget& target, const std:
 
 nlohmann::json token_verify(Context& ctx, const TokenTarget& target, const std::string& app, bool high_risk,
                             const Secret& pin) {
-    settle_token(ctx, target.customer_id, target.device_id);
-    return run_write(ctx, "token verify", target.customer_id, [&] {
-        auto l = load_token(ctx, target.customer_id, target.device_id, "token verify");
-        refuse_if_frozen(ctx, l);
+    return token_command(ctx, target, "token verify", WhileFrozen::refuse, [&](LoadedToken& l) {
         // The app must hold the token, checked before the PIN is (docs/token.md): the
         // high-risk check says so; without --high-risk the rules accept a PIN in any installed
         // app (sync needs that), so the command asks for a linked app itself.
@@ -217,69 +223,37 @@ nlohmann::json token_verify(Context& ctx, const TokenTarget& target, const std::
 
 nlohmann::json token_biometric_on(Context& ctx, const TokenTarget& target, const std::string& app, const std::string& otp,
                                   const Secret& pin) {
-    settle_token(ctx, target.customer_id, target.device_id);
-    return run_write(ctx, "token biometric", target.customer_id, [&] {
-        auto l = load_token(ctx, target.customer_id, target.device_id, "token biometric");
-        refuse_if_frozen(ctx, l);
+    return token_command(ctx, target, "token biometric", WhileFrozen::refuse, [&](LoadedToken& l) {
         decide(ctx, l, TokenEventKind::biometric_on, app);
         check_pin(ctx, l, app, pin);
         consume_otp(ctx, l.customer.id, "token", l.customer.phone, otp);
-        auto t = decide(ctx, l, TokenEventKind::biometric_on, app);
-        l.state = t.next;
-        save_token(ctx, l);
-        auto details = token_audit_details(l, app, t.effects);
-        details["biometric"] = "on";
-        ctx.audit("token biometric", l.customer.id, "ok", details);
-        return token_result(ctx, l, t.effects);
+        return keep(ctx, l, "token biometric", app, decide(ctx, l, TokenEventKind::biometric_on, app),
+                    {{"biometric", "on"}});
     });
 }
 
 nlohmann::json token_biometric_off(Context& ctx, const TokenTarget& target, const std::string& app) {
-    settle_token(ctx, target.customer_id, target.device_id);
-    return run_write(ctx, "token biometric", target.customer_id, [&] {
-        auto l = load_token(ctx, target.customer_id, target.device_id, "token biometric");
-        refuse_if_frozen(ctx, l);
-        auto t = decide(ctx, l, TokenEventKind::biometric_off, app);
-        l.state = t.next;
-        save_token(ctx, l);
-        auto details = token_audit_details(l, app, t.effects);
-        details["biometric"] = "off";
-        ctx.audit("token biometric", l.customer.id, "ok", details);
-        return token_result(ctx, l, t.effects);
+    return token_command(ctx, target, "token biometric", WhileFrozen::refuse, [&](LoadedToken& l) {
+        return keep(ctx, l, "token biometric", app, decide(ctx, l, TokenEventKind::biometric_off, app),
+                    {{"biometric", "off"}});
     });
 }
 
 nlohmann::json token_unfreeze_at_branch(Context& ctx, const TokenTarget& target, const IdentityClaim& claim) {
-    settle_token(ctx, target.customer_id, target.device_id);
-    return run_write(ctx, "token unfreeze", target.customer_id, [&] {
-        auto l = load_token(ctx, target.customer_id, target.device_id, "token unfreeze");
+    return token_command(ctx, target, "token unfreeze", WhileFrozen::allow, [&](LoadedToken& l) {
         auto t = decide(ctx, l, TokenEventKind::unfreeze_branch, "");
         check_identity(l.customer, claim, ctx.zone.local_day(ctx.now));
-        auto was = l.state.status;
-        l.state = t.next;
-        save_token(ctx, l);
-        auto details = token_audit_details(l, "", t.effects);
-        details["path"] = "at-branch";
-        details["was"] = token_status_name(was);
-        ctx.audit("token unfreeze", l.customer.id, "ok", details);
-        return token_result(ctx, l, t.effects);
+        return keep(ctx, l, "token unfreeze", "", t,
+                    {{"path", "at-branch"}, {"was", token_status_name(l.state.status)}});
     });
 }
 
 nlohmann::json token_unfreeze_with_device(Context& ctx, const TokenTarget& target, const std::string& code) {
-    settle_token(ctx, target.customer_id, target.device_id);
-    return run_write(ctx, "token unfreeze", target.customer_id, [&] {
-        auto l = load_token(ctx, target.customer_id, target.device_id, "token unfreeze");
+    return token_command(ctx, target, "token unfreeze", WhileFrozen::allow, [&](LoadedToken& l) {
         auto t = decide(ctx, l, TokenEventKind::unfreeze_device, "");
         consume_otp_device_code(ctx, l.customer, code);
-        auto was = l.state.status;
-        l.state = t.next;
-        save_token(ctx, l);
-        auto details = token_audit_details(l, "", t.effects);
-        details["path"] = "otp-device";
-        details["was"] = token_status_name(was);
-        ctx.audit("token unfreeze", l.customer.id, "ok", details);
-        return token_result(ctx, l, t.effects);
+        return keep(ctx, l, "token unfreeze", "", t,
+                    {{"path", "otp-device"}, {"was", token_status_name(l.state.status)}});
     });
 }
 
