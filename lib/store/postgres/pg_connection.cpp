@@ -155,10 +155,16 @@ Connection::Connection(const std::string& uri, std::int64_t connect_timeout_s, s
     // Later keywords win over earlier ones, so the URI's own connect_timeout (or sslmode,
     // application_name, ...) overrides what is set here; PGHOST, PGSERVICE, .pgpass and the
     // other libpq environment apply to whatever neither names.
+    // Over TCP, a server that dies or falls silent after the connection is made must not hang
+    // a command either: TCP keepalives notice an idle dead peer within about a minute, and
+    // tcp_user_timeout drops a connection whose sent data stays unacknowledged for 60 s (a
+    // slow query on a live server still acknowledges). Unix sockets ignore both.
     auto timeout = std::to_string(connect_timeout_s);
-    std::array<const char*, 5> keywords = {"connect_timeout", "fallback_application_name", "client_encoding", "dbname",
-                                           nullptr};
-    std::array<const char*, 5> values = {timeout.c_str(), "kunlunctl", "UTF8", uri.c_str(), nullptr};
+    std::array<const char*, 10> keywords = {"connect_timeout", "fallback_application_name", "client_encoding",
+                                            "keepalives", "keepalives_idle", "keepalives_interval",
+                                            "keepalives_count", "tcp_user_timeout", "dbname", nullptr};
+    std::array<const char*, 10> values = {timeout.c_str(), "kunlunctl", "UTF8", "1", "30", "10", "3", "60000",
+                                          uri.c_str(), nullptr};
     conn_ = PQconnectdbParams(keywords.data(), values.data(), 1);
     if (conn_ == nullptr) fail(Exit::unavailable, "store-unavailable", "cannot connect to the store {}", display_);
     if (PQstatus(conn_) != CONNECTION_OK) {
