@@ -1,5 +1,6 @@
 #include "flows/phone_change.h"
 
+#include "crypto/encoding.h"
 #include "error.h"
 #include "flows/cases.h"
 #include "flows/command.h"
@@ -83,6 +84,7 @@ std::string check_preconditions(Context& ctx, const CustomerRecord& c, const Pho
     if (phone == c.phone) {
         fail(Exit::data, "same-phone", "{} is already customer {}'s reserved phone", mask_phone(phone), c.id);
     }
+    lock_reserved_phone(ctx, phone);
     if (auto owner = ctx.store->customer_with_phone(phone); owner && *owner != c.id) {
         fail(Exit::data, "phone-taken", "{} is another customer's reserved phone; a number belongs to one customer",
              mask_phone(phone));
@@ -113,6 +115,10 @@ nlohmann::json apply_now(Context& ctx, const CustomerRecord& c, const std::strin
 }
 
 }  // namespace
+
+void lock_reserved_phone(Context& ctx, const std::string& e164) {
+    ctx.store->lock_named("reserved-phone:" + to_hex(ctx.store->phone_index(e164)));
+}
 
 void notify_phone_changed(Context& ctx, const std::string& customer_id, const std::string& old_phone,
                           const std::string& new_phone) {

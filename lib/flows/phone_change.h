@@ -33,6 +33,11 @@ struct PhoneChangeRequest {
 // old phone unavailable → the review case's JSON.
 nlohmann::json change_phone(Context& ctx, const PhoneChangeRequest& request);
 
+// Held until the transaction ends: two changes to the same new number (on a shared store)
+// take turns, so the second sees the first's owner and is refused. The lock's name is the
+// number's blind index, never the number.
+void lock_reserved_phone(Context& ctx, const std::string& e164);
+
 // SMS `phone_changed` to the old and the new number, inside the caller's transaction (every
 // change: at once, or when its review case is approved).
 void notify_phone_changed(Context& ctx, const std::string& customer_id, const std::string& old_phone,

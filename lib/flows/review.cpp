@@ -113,6 +113,7 @@ void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool a
         }
         if (!found) fail(Exit::not_found, "not-found", "case {}: the account no longer exists", c.id);
     } else if (c.kind == "change-phone") {
+        lock_reserved_phone(ctx, c.staged_phone);
         if (auto owner = ctx.store->customer_with_phone(c.staged_phone); owner && *owner != c.customer_id) {
             fail(Exit::data, "phone-taken", "case {}: {} became customer {}'s reserved phone meanwhile", c.id,
                  mask_phone(c.staged_phone), *owner);
