@@ -18,6 +18,13 @@ std::string masked_id(const CustomerRecord& c) {
 
 }  // namespace
 
+const DeviceRecord* find_device(const CustomerRecord& c, const std::string& device_id) {
+    for (const auto& d : c.devices) {
+        if (d.id == device_id) return &d;
+    }
+    return nullptr;
+}
+
 CustomerRecord require_customer(Context& ctx, const std::string& id) {
     auto c = ctx.store->find_customer(id);
     if (!c) fail(Exit::not_found, "not-found", "no customer '{}' (see `kunlunctl customer list`)", id);

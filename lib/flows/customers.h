@@ -17,4 +17,7 @@ void list_customers(Context& ctx, const std::function<void(const nlohmann::json&
 // Loads a customer or fails with exit 67 `not-found`.
 CustomerRecord require_customer(Context& ctx, const std::string& id);
 
+// The customer's device `device_id`, or nullptr when it is not theirs.
+const DeviceRecord* find_device(const CustomerRecord& customer, const std::string& device_id);
+
 }  // namespace kunlun

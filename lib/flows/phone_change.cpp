@@ -47,9 +47,7 @@ Path choose_path(const PhoneChangeRequest& r) {
 }
 
 const DeviceRecord& require_device(const CustomerRecord& c, const std::string& device_id) {
-    for (const auto& d : c.devices) {
-        if (d.id == device_id) return d;
-    }
+    if (const DeviceRecord* d = find_device(c, device_id)) return *d;
     // Audited like the other preconditions (a KeptRefusal commits the audit entry; nothing has
     // been written before this point): a phone change from a device that is not the
     // customer's is an attempt worth recording, not a typo of a customer id.

@@ -41,9 +41,7 @@ TokenPolicy token_policy(const Settings& s) {
 }
 
 const DeviceRecord& require_token_device(const CustomerRecord& c, const std::string& device_id) {
-    for (const auto& d : c.devices) {
-        if (d.id == device_id) return d;
-    }
+    if (const DeviceRecord* d = find_device(c, device_id)) return *d;
     fail(Exit::not_found, "not-found", "customer {} has no device {}", c.id, device_id);
 }
 
@@ -95,10 +93,7 @@ void settle_token(Context& ctx, const std::string& customer_id, const std::strin
     if (!c) return;  // the command itself says "not found"
     auto stored = ctx.store->find_token(customer_id, device_id);
     if (!stored || stored->status != "frozen") return;
-    const DeviceRecord* device = nullptr;
-    for (const auto& d : c->devices) {
-        if (d.id == device_id) device = &d;
-    }
+    const DeviceRecord* device = find_device(*c, device_id);
     if (device == nullptr) return;
     std::string pin_hash;
     TokenState state = load_token_state(ctx, *c, *device, &pin_hash);
