@@ -21,6 +21,9 @@
 #include <array>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <system_error>
 #include <memory>
 #include <string>
 
@@ -30,6 +33,19 @@ namespace fs = std::filesystem;
 
 using test::file_bytes;
 using test::TempDir;
+
+// The bytes of every regular file under `dir`, skipping files that disappear mid-walk.
+inline std::string bytes_under(const fs::path& dir) {
+    std::string out;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code type_ec;
+        if (!it->is_regular_file(type_ec)) continue;
+        std::ifstream in(it->path(), std::ios::binary);
+        if (in) out.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return out;
+}
 
 inline MasterKey test_master_key(unsigned char fill) {
     std::array<unsigned char, SecretKey::size> bytes{};
@@ -177,17 +193,15 @@ public:
         exec("INSERT INTO schema_migrations (version, applied_at) VALUES (" + std::to_string(v) + ", 0)");
     }
     // Everything the cluster keeps on disk for this database, after a checkpoint: the
-    // database's files and the write-ahead log.
+    // database's own directory and the write-ahead log. The cluster is shared with test
+    // processes running at the same time, which create, drop and recycle files while we
+    // read, so a file that vanishes under the walk is skipped rather than an error.
     std::string disk_bytes() {
         exec("CHECKPOINT");
-        std::string out;
-        auto base = fs::path(TestCluster::get().data_dir());
-        for (const auto* sub : {"base", "pg_wal"}) {
-            for (const auto& e : fs::recursive_directory_iterator(base / sub)) {
-                if (e.is_regular_file()) out += file_bytes(e.path());
-            }
-        }
-        return out;
+        pg::Connection c(uri(), 5, "test");
+        auto oid = c.exec("SELECT oid::text FROM pg_database WHERE datname = current_database()").text(0, 0);
+        auto data = fs::path(TestCluster::get().data_dir());
+        return bytes_under(data / "base" / oid) + bytes_under(data / "pg_wal");
     }
     std::string uri(const std::string& user = "") const { return TestCluster::get().uri(database_, user); }
     const std::string& database() const { return database_; }
