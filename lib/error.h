@@ -45,9 +45,10 @@ public:
     using Error::Error;
 };
 
-// A transaction that lost a race it can win on a second try: a deadlock or a serialization
-// failure (PostgreSQL). Flows run the transaction again a bounded number of times
-// (`store.conflict_retries`); past that it is exit 75 `busy` like any other.
+// A transaction that lost a race it can win on a second try: a deadlock, a serialization
+// failure or a unique key committed by a concurrent transaction (PostgreSQL). Flows run the
+// transaction again a bounded number of times (`store.conflict_retries`); past that the
+// error stands as it is (75 `busy`; 70 for a duplicate key that does not go away).
 class TransientConflict : public Error {
 public:
     using Error::Error;

@@ -8,6 +8,7 @@
 #include "crypto/password_hash.h"
 #include "crypto/secret.h"
 #include "error.h"
+#include "flows/command.h"
 #include "flows/fixtures.h"
 #include "flows/fixtures_cases.h"
 #include "rules/identity.h"
@@ -76,34 +77,38 @@ nlohmann::json generate_fixtures(Context& ctx, const GenerateOptions& options) {
     if (options.customers < 1 || options.customers > 100000000) {
         fail(Exit::usage, "usage", "--customers must be between 1 and 100000000");
     }
-    Transaction tx(*ctx.store, Transaction::Kind::write);
-    ctx.require_role({Role::admin}, "fixtures generate");
-    if (ctx.store->customer_exists("C0000001")) {
-        fail(Exit::data, "invalid-fixture", "the store already has generated customers (C0000001): generate into a new store");
-    }
-    std::vector<std::string> login_hashes, txn_hashes;
-    for (auto p : kLoginPasswords) login_hashes.push_back(seeded_hash(p, options.seed, "login", ctx.argon2_cost()));
-    for (auto p : kTxnPasswords) txn_hashes.push_back(seeded_hash(p, options.seed, "txn", ctx.argon2_cost()));
-
-    PendingCaseMaker cases(ctx, options.pending_cases, options.customers);
-    std::mt19937_64 rng(options.seed);
-    for (std::int64_t i = 0; i < options.customers; ++i) {
-        auto c = make_customer(i, rng, options.seed, login_hashes, txn_hashes);
-        c.created_at = ctx.now;
-        ctx.store->insert_customer(c);
-        cases.make_for(c, i);
-        if (options.progress && (i + 1) % 10000 == 0) {
-            std::fprintf(stderr, "\rgenerated %lld of %lld customers", static_cast<long long>(i + 1),
-                         static_cast<long long>(options.customers));
+    // One transaction, run again from the start (same seed, same customers) after a
+    // transient conflict with another writer on a shared store.
+    return with_conflict_retries(ctx, [&] {
+        Transaction tx(*ctx.store, Transaction::Kind::write);
+        ctx.require_role({Role::admin}, "fixtures generate");
+        if (ctx.store->customer_exists("C0000001")) {
+            fail(Exit::data, "invalid-fixture", "the store already has generated customers (C0000001): generate into a new store");
         }
-    }
-    if (options.progress) std::fputs("\n", stderr);
-    nlohmann::json summary = {{"customers", options.customers}, {"seed", options.seed},
-                              {"first", "C0000001"}, {"last", fmt::format("C{:07}", options.customers)},
-                              {"pending_cases", options.pending_cases}};
-    ctx.audit("fixtures generate", "", "ok", summary);
-    tx.commit();
-    return summary;
+        std::vector<std::string> login_hashes, txn_hashes;
+        for (auto p : kLoginPasswords) login_hashes.push_back(seeded_hash(p, options.seed, "login", ctx.argon2_cost()));
+        for (auto p : kTxnPasswords) txn_hashes.push_back(seeded_hash(p, options.seed, "txn", ctx.argon2_cost()));
+
+        PendingCaseMaker cases(ctx, options.pending_cases, options.customers);
+        std::mt19937_64 rng(options.seed);
+        for (std::int64_t i = 0; i < options.customers; ++i) {
+            auto c = make_customer(i, rng, options.seed, login_hashes, txn_hashes);
+            c.created_at = ctx.now;
+            ctx.store->insert_customer(c);
+            cases.make_for(c, i);
+            if (options.progress && (i + 1) % 10000 == 0) {
+                std::fprintf(stderr, "\rgenerated %lld of %lld customers", static_cast<long long>(i + 1),
+                             static_cast<long long>(options.customers));
+            }
+        }
+        if (options.progress) std::fputs("\n", stderr);
+        nlohmann::json summary = {{"customers", options.customers}, {"seed", options.seed},
+                                  {"first", "C0000001"}, {"last", fmt::format("C{:07}", options.customers)},
+                                  {"pending_cases", options.pending_cases}};
+        ctx.audit("fixtures generate", "", "ok", summary);
+        tx.commit();
+        return summary;
+    });
 }
 
 }  // namespace kunlun

@@ -7,6 +7,7 @@
 #include "crypto/password_hash.h"
 #include "crypto/secret.h"
 #include "error.h"
+#include "flows/command.h"
 #include "flows/fixtures.h"
 #include "flows/operators.h"
 #include "flows/roles.h"
@@ -410,54 +411,59 @@ nlohmann::json load_fixtures(Context& ctx, const std::vector<std::filesystem::pa
         sources.push_back({{"file", path.string()}, {"sha256", to_hex(sha256(body))}});
     }
 
-    Transaction tx(*ctx.store, Transaction::Kind::write);
-    ctx.require_role({Role::admin}, "fixtures load");
-    check_unique(ctx, set);
+    // Hashed once, outside the attempts: a retried transaction does not pay Argon2 again.
     HashCache hashes(ctx.argon2_cost());
-    std::int64_t created = 0, unchanged = 0, operators_created = 0, operators_unchanged = 0;
-    for (const auto& [op, where] : set.operators) {
-        if (auto existing = ctx.store->find_operator(op.name)) {
-            auto a = role_names(existing->roles), b = role_names(op.roles);
-            std::sort(a.begin(), a.end());
-            std::sort(b.begin(), b.end());
-            if (a != b) conflict(where, fmt::format("operator '{}' exists with other roles ({})", op.name, fmt::join(a, ", ")));
-            ++operators_unchanged;
-            continue;
-        }
-        OperatorRecord record = op;
-        record.created_at = ctx.now;
-        ctx.store->put_operator(record);
-        ++operators_created;
-    }
-    for (auto& fc : set.customers) {
-        if (auto existing = ctx.store->find_customer(fc.record.id)) {
-            if (!same_customer(fc, *existing)) {
-                conflict(fc.where, fmt::format("customer '{}' exists in the store with other data", fc.record.id));
+    // One transaction for the whole set, run again from the start after a transient
+    // conflict with another writer on a shared store.
+    return with_conflict_retries(ctx, [&] {
+        Transaction tx(*ctx.store, Transaction::Kind::write);
+        ctx.require_role({Role::admin}, "fixtures load");
+        check_unique(ctx, set);
+        std::int64_t created = 0, unchanged = 0, operators_created = 0, operators_unchanged = 0;
+        for (const auto& [op, where] : set.operators) {
+            if (auto existing = ctx.store->find_operator(op.name)) {
+                auto a = role_names(existing->roles), b = role_names(op.roles);
+                std::sort(a.begin(), a.end());
+                std::sort(b.begin(), b.end());
+                if (a != b) conflict(where, fmt::format("operator '{}' exists with other roles ({})", op.name, fmt::join(a, ", ")));
+                ++operators_unchanged;
+                continue;
             }
-            ++unchanged;
-            continue;
+            OperatorRecord record = op;
+            record.created_at = ctx.now;
+            ctx.store->put_operator(record);
+            ++operators_created;
         }
-        CustomerRecord record = fc.record;
-        record.created_at = ctx.now;
-        if (fc.login_password) record.login.hash = hashes.hash(*fc.login_password);
-        for (std::size_t i = 0; i < record.accounts.size(); ++i) {
-            if (fc.txn_passwords[i]) record.accounts[i].txn_hash = hashes.hash(*fc.txn_passwords[i]);
+        for (auto& fc : set.customers) {
+            if (auto existing = ctx.store->find_customer(fc.record.id)) {
+                if (!same_customer(fc, *existing)) {
+                    conflict(fc.where, fmt::format("customer '{}' exists in the store with other data", fc.record.id));
+                }
+                ++unchanged;
+                continue;
+            }
+            CustomerRecord record = fc.record;
+            record.created_at = ctx.now;
+            if (fc.login_password) record.login.hash = hashes.hash(*fc.login_password);
+            for (std::size_t i = 0; i < record.accounts.size(); ++i) {
+                if (fc.txn_passwords[i]) record.accounts[i].txn_hash = hashes.hash(*fc.txn_passwords[i]);
+            }
+            ctx.store->insert_customer(record);
+            if (!record.login.hash.empty()) ctx.store->set_login_history(record.id, {record.login.hash});
+            ++created;
         }
-        ctx.store->insert_customer(record);
-        if (!record.login.hash.empty()) ctx.store->set_login_history(record.id, {record.login.hash});
-        ++created;
-    }
-    nlohmann::json summary = {{"customers_created", created},
-                              {"customers_unchanged", unchanged},
-                              {"operators_created", operators_created},
-                              {"operators_unchanged", operators_unchanged}};
-    if (created + operators_created > 0) {
-        nlohmann::json details = summary;
-        details["files"] = sources;
-        ctx.audit("fixtures load", "", "ok", details);
-    }
-    tx.commit();
-    return summary;
+        nlohmann::json summary = {{"customers_created", created},
+                                  {"customers_unchanged", unchanged},
+                                  {"operators_created", operators_created},
+                                  {"operators_unchanged", operators_unchanged}};
+        if (created + operators_created > 0) {
+            nlohmann::json details = summary;
+            details["files"] = sources;
+            ctx.audit("fixtures load", "", "ok", details);
+        }
+        tx.commit();
+        return summary;
+    });
 }
 
 }  // namespace kunlun

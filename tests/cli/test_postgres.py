@@ -1,7 +1,8 @@
 """What only a shared PostgreSQL store has, end to end: database roles and their GRANTs
 (scripts/pg/roles.sql) with real login roles, several batch workers sharing the pending cases,
 a killed worker, racing reviewers, concurrent writers on one audit chain, concurrent `init`,
-an unreachable server, and a SQLite store's dump loaded into PostgreSQL. Registered for the
+two loads of one fixture at once, two phone changes to one number at once, an unreachable
+server, a server that takes TLS connections only, and a SQLite store's dump loaded into PostgreSQL. Registered for the
 PostgreSQL run only (cli.pg.test_postgres)."""
 import json
 import os
@@ -10,12 +11,14 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import casekit
 import kltest
 from casekit import ZHANG, expect_counts
-from kltest import expect, expect_eq, expect_error, expect_in
+from kltest import expect, expect_eq, expect_error, expect_in, pgcluster
 
+CERTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "certs")
 ROLES_SQL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "pg", "roles.sql")
 AUTO = "[batch]\nauto_approve = true\n"
 NOW = "2026-11-26T18:00:00+08:00"  # a Thursday: generated cases were submitted Mon-Wed
@@ -232,6 +235,50 @@ def test_concurrent_writers_keep_one_audit_chain(k):
     expect_eq(seqs, list(range(1, 62)), "consecutive sequence numbers")
 
 
+def at_once(*calls):
+    """Runs each call (a function of no arguments) in its own thread, all started together."""
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return [f.result() for f in [pool.submit(call) for call in calls]]
+
+
+def test_two_loads_of_one_fixture_at_once(k):
+    """The second load's insert meets the key the first is inserting: it waits, runs again,
+    finds what the first loaded, and reports it unchanged (not a duplicate-key error). The
+    fixture has customers only: an operator row would already make the loads take turns."""
+    k.init()
+    f = k.write("f.toml", kltest.LI_FIXTURE)
+    for _ in range(3):
+        results = at_once(*[lambda: k.run("fixtures", "load", f, json=True)] * 2)
+        for r in results:
+            expect_eq(r.code, 0, "both loads succeed", r)
+        expect_eq(sorted((r.json["customers_created"], r.json["customers_unchanged"]) for r in results),
+                  [(0, 1), (0, 1)] if _ else [(0, 1), (1, 0)], "the customer is created once")
+    expect_eq(len(k.ok("customer", "list", json=True).json), 1, "one customer in the store")
+    loads = [e for e in k.ok("audit", "list", json=True).json if e["command"] == "fixtures load"]
+    expect_eq(len(loads), 1, "only the load that created something is audited")
+    expect_eq(k.ok("audit", "verify", json=True).json["ok"], True, "audit chain intact")
+
+
+def test_two_phone_changes_to_one_number_at_once(k):
+    """Two customers moving to one new number at once: exactly one gets it, the other is told
+    it is taken (65), and no number ends up reserved by both."""
+    import test_phone_change as pc
+    pc.setup(k)
+    li = ["--customer", "C000002", "--id-number", "320102198506151236", "--name", "李雷"]
+    for n in range(4):
+        new = f"+86137000{n:05d}"
+        zhang, lei = pc.codes(k, new=new), pc.codes(k, new=new, customer="C000002")
+        results = at_once(lambda: pc.change(k, "--old-phone-otp", zhang[0], new=new, new_otp=zhang[1]),
+                          lambda: pc.change(k, "--old-phone-otp", lei[0], new=new, new_otp=lei[1], ident=li,
+                                            device="D2"))
+        expect_eq(sorted(r.code for r in results), [0, 65], f"exactly one change to {new} succeeds: "
+                                                            f"{[r.describe() for r in results]}")
+        loser = [r for r in results if r.code == 65][0]
+        expect_error(loser, 65, "phone-taken")
+        phones = [pc.show(k, c)["phone"] for c in ("C000001", "C000002")]
+        expect_eq(sorted(p[-4:] for p in phones).count(new[-4:]), 1, f"one customer holds {new}: {phones}")
+
+
 def test_two_inits_at_once(k):
     procs = [subprocess.Popen([kltest.BINARY, "-o", "json", "init", "--testing"], env=k.env(), cwd=k.dir,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
@@ -261,12 +308,57 @@ def test_an_uninitialised_or_unreachable_store(k):
         r = k.run("--store", f"postgresql://someone@127.0.0.1:{port}/kunlun", "customer", "list", json=True)
         waited = time.monotonic() - started
     expect_error(r, 69, "store-unavailable")
-    expect(0.9 <= waited < 4, f"gave up after the connect timeout (1 s, which libpq takes as 2 s), not {waited:.1f} s")
+    expect(0.9 <= waited < 10, f"gave up after the connect timeout (1 s, which libpq takes as 2 s), not {waited:.1f} s")
     # The URI's options go to libpq as they are: TLS settings included.
     r = k.run("--store", k.store_url + "&sslmode=no-such-mode", "customer", "list")
     expect_error(r, 69, "store-unavailable", "sslmode")
     expect_not_secret = k.run("--store", f"postgresql://someone:hunter2@127.0.0.1:{port}/kunlun", "customer", "list")
     kltest.expect_not_in("hunter2", expect_not_secret.err + expect_not_secret.out, "a password in the URI")
+
+
+def server_certificate(k):
+    """A P-256 server key and a certificate for the name `localhost` only, signed by the test
+    CA (fixtures/certs/ca.pem); returns their PEM texts."""
+    key, csr, crt = k.path("server.key"), k.path("server.csr"), k.path("server.crt")
+    ext = k.write("server.ext", "subjectAltName = DNS:localhost\n")
+    for argv in (["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key],
+                 ["req", "-new", "-key", key, "-subj", "/CN=localhost", "-out", csr],
+                 ["x509", "-req", "-in", csr, "-CA", os.path.join(CERTS, "ca.pem"), "-CAkey",
+                  os.path.join(CERTS, "ca.key"), "-set_serial", "7", "-days", "30", "-extfile", ext, "-out", crt]):
+        r = subprocess.run(["openssl", *argv], capture_output=True, text=True)
+        expect(r.returncode == 0, f"openssl {argv[0]}: {r.stderr}")
+    with open(crt, encoding="utf-8") as c, open(key, encoding="utf-8") as kf:
+        return {"cert": c.read(), "key": kf.read()}
+
+
+def test_tls_options_reach_a_server_that_takes_tls_only(k):
+    """The URI's and the environment's TLS settings go to libpq as they are, against a real
+    server that rejects every connection without TLS: verify-full with the bank's CA works;
+    no TLS, another CA or a name the certificate does not carry is 69 store-unavailable."""
+    state = pgcluster.start(tls=server_certificate(k))
+    try:
+        base = f"postgresql://{state['user']}@localhost:{state['port']}/postgres?hostaddr=127.0.0.1"
+        ca, other_ca = os.path.join(CERTS, "ca.pem"), os.path.join(CERTS, "other-ca.pem")
+        verified = f"{base}&sslmode=verify-full&sslrootcert={ca}"
+        k.write_config("")
+        k.ok("--store", verified, "init", "--testing")
+        r = k.ok("--store", verified, "operator", "list", json=True)
+        expect_eq([o["name"] for o in r.json], [state["user"]], "the store over TLS", r)
+        expect_error(k.run("--store", base + "&sslmode=disable", "operator", "list"), 69, "store-unavailable",
+                     "no encryption")
+        expect_error(k.run("--store", f"{base}&sslmode=verify-full&sslrootcert={other_ca}", "operator", "list"), 69,
+                     "store-unavailable", "certificate verify failed")
+        wrong_name = (f"postgresql://{state['user']}@127.0.0.1:{state['port']}/postgres"
+                      f"?sslmode=verify-full&sslrootcert={ca}")
+        expect_error(k.run("--store", wrong_name, "operator", "list"), 69, "store-unavailable", "127.0.0.1")
+        # The same settings from libpq's environment.
+        r = k.ok("--store", base, "operator", "list", json=True,
+                 env={"PGSSLMODE": "verify-full", "PGSSLROOTCERT": ca})
+        expect_eq(len(r.json), 1, "PGSSLMODE and PGSSLROOTCERT honoured", r)
+        expect_error(k.run("--store", base, "operator", "list", env={"PGSSLMODE": "disable"}), 69,
+                     "store-unavailable")
+    finally:
+        pgcluster.stop(state)
 
 
 def test_libpq_environment_and_service_file(k):

@@ -50,8 +50,37 @@ def _as_owner(argv, cwd, **kw):
     return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, **extra, **kw)
 
 
-def start():
-    """Creates and starts a cluster; returns its state (dir, socket, user, bindir)."""
+def free_port():
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tls_settings(root, data, tls):
+    """Server certificate and key (PEM texts) into the data directory, a TCP listener on
+    127.0.0.1 that takes TLS connections only; returns the port."""
+    for name, text, mode in (("server.crt", tls["cert"], 0o644), ("server.key", tls["key"], 0o600)):
+        path = os.path.join(data, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        if os.geteuid() == 0:
+            shutil.chown(path, "nobody", "nogroup")
+    with open(os.path.join(data, "pg_hba.conf"), "w", encoding="utf-8") as f:
+        f.write("local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n")
+    port = free_port()
+    with open(os.path.join(data, "postgresql.conf"), "a", encoding="utf-8") as f:
+        f.write(f"\nlisten_addresses = '127.0.0.1'\nport = {port}\nssl = on\n"
+                "ssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
+    return port
+
+
+def start(tls=None):
+    """Creates and starts a cluster; returns its state (dir, socket, user, bindir). With
+    `tls` ({"cert", "key"}: PEM texts) it also listens on 127.0.0.1 for TLS connections only
+    (state "port")."""
     bin_dir = bindir()
     if bin_dir is None:
         raise RuntimeError("no PostgreSQL server programs (initdb, pg_ctl): install the postgresql package")
@@ -70,6 +99,7 @@ def start():
             f.write(f"\nlisten_addresses = ''\nunix_socket_directories = '{root}'\n"
                     "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                     "max_connections = 200\nshared_buffers = 64MB\n")
+        port = _tls_settings(root, data, tls) if tls else None
         r = _as_owner([os.path.join(bin_dir, "pg_ctl"), "-D", data, "-l", os.path.join(root, "server.log"),
                        "-w", "-t", "60", "start"], cwd=root)
         if r.returncode != 0:
@@ -81,7 +111,10 @@ def start():
     except BaseException:
         _remove(root, bin_dir)
         raise
-    return {"dir": root, "socket": root, "user": SUPERUSER, "bindir": bin_dir}
+    state = {"dir": root, "socket": root, "user": SUPERUSER, "bindir": bin_dir}
+    if port is not None:
+        state["port"] = port
+    return state
 
 
 def _remove(root, bin_dir):

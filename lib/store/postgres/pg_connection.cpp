@@ -35,6 +35,13 @@ bool starts_with(const char* state, const char* prefix) {
                                 fmt::format("the store {} is busy with concurrent changes; try again ({})", display,
                                             message));
     }
+    if (state == "23505") {
+        // A key another transaction committed between our check and our insert (two loads
+        // of one fixture, two operators added at once). Run again, the check sees it and
+        // answers as it should; a duplicate that persists is a defect, reported as one.
+        throw TransientConflict(Exit::internal, "internal",
+                                fmt::format("store error on {}: {} [{}]", display, message, state));
+    }
     if (state == "42501") {
         fail(Exit::refused, "permission",
              "the store {} refused the database role: {} (the GRANTs for each role are in scripts/pg/roles.sql)",
