@@ -21,12 +21,12 @@ bool starts_with(const char* state, const char* prefix) {
 
 // One place decides what a failed statement means to the caller (cli.md exit codes).
 [[noreturn]] void raise(PGresult* result, PGconn* conn, const std::string& display) {
-    const char* raw_state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    const char* raw_state = result != nullptr ? libpq().PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     std::string state = raw_state != nullptr ? raw_state : "";
-    std::string message = trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn));
-    if (message.empty()) message = trimmed(PQerrorMessage(conn));
-    PQclear(result);
-    if (PQstatus(conn) == CONNECTION_BAD || state.starts_with("08") || state == "57P01" || state == "57P02" ||
+    std::string message = trimmed(result != nullptr ? libpq().PQresultErrorMessage(result) : libpq().PQerrorMessage(conn));
+    if (message.empty()) message = trimmed(libpq().PQerrorMessage(conn));
+    libpq().PQclear(result);
+    if (libpq().PQstatus(conn) == CONNECTION_BAD || state.starts_with("08") || state == "57P01" || state == "57P02" ||
         state == "57P03") {
         fail(Exit::unavailable, "store-unavailable", "lost the connection to the store {} ({})", display, message);
     }
@@ -114,19 +114,19 @@ std::vector<int> Params::lengths() const {
 // --- rows ---
 
 std::int64_t Rows::affected() const {
-    const char* n = PQcmdTuples(result_);
+    const char* n = libpq().PQcmdTuples(result_);
     return (n == nullptr || *n == '\0') ? 0 : std::stoll(n);
 }
 
 std::string Rows::text(int row, int column) const {
     if (null(row, column)) return {};
-    return {PQgetvalue(result_, row, column), static_cast<std::size_t>(PQgetlength(result_, row, column))};
+    return {libpq().PQgetvalue(result_, row, column), static_cast<std::size_t>(libpq().PQgetlength(result_, row, column))};
 }
 
 std::int64_t Rows::integer(int row, int column) const {
-    const char* v = PQgetvalue(result_, row, column);
+    const char* v = libpq().PQgetvalue(result_, row, column);
     std::int64_t out = 0;
-    auto len = static_cast<std::size_t>(PQgetlength(result_, row, column));
+    auto len = static_cast<std::size_t>(libpq().PQgetlength(result_, row, column));
     if (std::from_chars(v, v + len, out).ec != std::errc()) {
         fail(Exit::internal, "internal", "the store returned '{}' where a number was expected", std::string(v, len));
     }
@@ -143,7 +143,7 @@ std::optional<Instant> Rows::time_or_null(int row, int column) const {
 // bytea in text form is hex ("\x0a1b..."): the connection sets bytea_output = hex.
 std::vector<unsigned char> Rows::bytes(int row, int column) const {
     if (null(row, column)) return {};
-    std::string_view v(PQgetvalue(result_, row, column), static_cast<std::size_t>(PQgetlength(result_, row, column)));
+    std::string_view v(libpq().PQgetvalue(result_, row, column), static_cast<std::size_t>(libpq().PQgetlength(result_, row, column)));
     if (!v.starts_with("\\x") || v.size() % 2 != 0) fail(Exit::internal, "internal", "the store returned bytea not in hex form");
     std::vector<unsigned char> out;
     out.reserve((v.size() - 2) / 2);
@@ -172,11 +172,11 @@ Connection::Connection(const std::string& uri, std::int64_t connect_timeout_s, s
                                             "keepalives_count", "tcp_user_timeout", "dbname", nullptr};
     std::array<const char*, 10> values = {timeout.c_str(), "kunlunctl", "UTF8", "1", "30", "10", "3", "60000",
                                           uri.c_str(), nullptr};
-    conn_ = PQconnectdbParams(keywords.data(), values.data(), 1);
+    conn_ = libpq().PQconnectdbParams(keywords.data(), values.data(), 1);
     if (conn_ == nullptr) fail(Exit::unavailable, "store-unavailable", "cannot connect to the store {}", display_);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-        std::string message = trimmed(PQerrorMessage(conn_));
-        PQfinish(conn_);
+    if (libpq().PQstatus(conn_) != CONNECTION_OK) {
+        std::string message = trimmed(libpq().PQerrorMessage(conn_));
+        libpq().PQfinish(conn_);
         conn_ = nullptr;
         fail(Exit::unavailable, "store-unavailable", "cannot connect to the store {} ({})", display_, message);
     }
@@ -185,39 +185,39 @@ Connection::Connection(const std::string& uri, std::int64_t connect_timeout_s, s
 }
 
 Connection::~Connection() {
-    if (conn_ != nullptr) PQfinish(conn_);
+    if (conn_ != nullptr) libpq().PQfinish(conn_);
 }
 
 Rows Connection::checked(PGresult* result) {
-    auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    auto status = result != nullptr ? libpq().PQresultStatus(result) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) raise(result, conn_, display_);
     return Rows(result);
 }
 
-Rows Connection::exec(const std::string& sql) { return checked(PQexec(conn_, sql.c_str())); }
+Rows Connection::exec(const std::string& sql) { return checked(libpq().PQexec(conn_, sql.c_str())); }
 
 Rows Connection::run(const std::string& sql, const Params& params) {
     auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
         std::string name = fmt::format("k{}", prepared_.size() + 1);
-        checked(PQprepare(conn_, name.c_str(), sql.c_str(), params.size(), nullptr));
+        checked(libpq().PQprepare(conn_, name.c_str(), sql.c_str(), params.size(), nullptr));
         it = prepared_.emplace(sql, std::move(name)).first;  // kept only once prepared
     }
     auto values = params.pointers();
     auto lengths = params.lengths();
-    return checked(PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(), lengths.data(),
+    return checked(libpq().PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(), lengths.data(),
                                   params.formats().data(), 0));
 }
 
 Rows Connection::run_once(const std::string& sql, const Params& params) {
     auto values = params.pointers();
     auto lengths = params.lengths();
-    return checked(PQexecParams(conn_, sql.c_str(), params.size(), nullptr, values.data(), lengths.data(),
+    return checked(libpq().PQexecParams(conn_, sql.c_str(), params.size(), nullptr, values.data(), lengths.data(),
                                 params.formats().data(), 0));
 }
 
 bool Connection::in_transaction() const {
-    auto status = PQtransactionStatus(conn_);
+    auto status = libpq().PQtransactionStatus(conn_);
     return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
 }
 

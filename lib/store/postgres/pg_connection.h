@@ -5,7 +5,7 @@
 
 #include "store/records.h"
 
-#include <libpq-fe.h>
+#include "store/postgres/libpq.h"
 
 #include <cstdint>
 #include <optional>
@@ -49,13 +49,13 @@ public:
     Rows& operator=(Rows&&) = delete;
     Rows(const Rows&) = delete;
     Rows& operator=(const Rows&) = delete;
-    ~Rows() { PQclear(result_); }
+    ~Rows() { libpq().PQclear(result_); }
 
-    [[nodiscard]] int size() const { return PQntuples(result_); }
+    [[nodiscard]] int size() const { return libpq().PQntuples(result_); }
     [[nodiscard]] bool empty() const { return size() == 0; }
-    [[nodiscard]] int columns() const { return PQnfields(result_); }
+    [[nodiscard]] int columns() const { return libpq().PQnfields(result_); }
     [[nodiscard]] std::int64_t affected() const;  // rows an INSERT, UPDATE or DELETE touched
-    [[nodiscard]] bool null(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+    [[nodiscard]] bool null(int row, int column) const { return libpq().PQgetisnull(result_, row, column) != 0; }
     [[nodiscard]] std::string text(int row, int column) const;  // NULL reads as ""
     [[nodiscard]] std::int64_t integer(int row, int column) const;
     [[nodiscard]] bool boolean(int row, int column) const;
