@@ -1,6 +1,7 @@
 // kunlunctl: parse, run one library flow, print, and turn every error into its exit code —
 // in this one place (cli.md "Errors and exit codes").
 #include "app.h"
+#include "crypto/library.h"
 #include "error.h"
 
 #include <fmt/format.h>
@@ -125,6 +126,7 @@ int run(int argc, char** argv) {
     cli.out.color = ::isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
 
     try {
+        start_crypto_library();
         if (cli.action) cli.action();
         return cli.exit_code;
     } catch (const Error& e) {
