@@ -167,16 +167,23 @@ MasterKey MasterKey::load(const std::filesystem::path& path) {
     return MasterKey(std::move(key));
 }
 
-MasterKey MasterKey::from_bytes(std::span<const unsigned char, SecretKey::size> bytes) noexcept {
+MasterKey MasterKey::from_bytes(std::span<const unsigned char, SecretKey::size> bytes) {
     return MasterKey(SecretKey{bytes});
 }
 
 std::array<unsigned char, 32> MasterKey::derive(std::string_view purpose) const {
-    std::vector<unsigned char> okm =
-        hkdf_sha256(key_.reveal(), bytes_of(derivation_salt), bytes_of(purpose), 32);
     std::array<unsigned char, 32> derived{};
-    std::copy(okm.begin(), okm.end(), derived.begin());
-    OPENSSL_cleanse(okm.data(), okm.size());
+    std::lock_guard lock(derived_->mutex);
+    auto it = derived_->by_purpose.find(purpose);
+    if (it == derived_->by_purpose.end()) {
+        std::vector<unsigned char> okm =
+            hkdf_sha256(key_.reveal(), bytes_of(derivation_salt), bytes_of(purpose), 32);
+        std::copy(okm.begin(), okm.end(), derived.begin());
+        OPENSSL_cleanse(okm.data(), okm.size());
+        it = derived_->by_purpose.emplace(std::string(purpose), SecretKey(derived)).first;
+    }
+    auto bytes = it->second.reveal();
+    std::copy(bytes.begin(), bytes.end(), derived.begin());
     return derived;
 }
 

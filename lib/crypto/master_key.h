@@ -7,6 +7,9 @@
 
 #include <array>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,11 +29,13 @@ public:
     static MasterKey load(const std::filesystem::path& path);
 
     // A key from bytes already in memory (tests, or a key handed over by a secrets manager).
-    static MasterKey from_bytes(std::span<const unsigned char, SecretKey::size> bytes) noexcept;
+    static MasterKey from_bytes(std::span<const unsigned char, SecretKey::size> bytes);
 
     // HKDF-SHA256(master, salt "kunlunctl-v1", info `purpose`), 32 bytes. Each purpose
     // ("field-encryption", "blind-index", "audit-chain", ...) gets an unrelated key; the salt
     // names the key schedule so that a future scheme can change it without collisions.
+    // Each purpose is derived once per key and kept (wiped with it): the batch asks for the
+    // same purposes once per case.
     [[nodiscard]] std::array<unsigned char, 32> derive(std::string_view purpose) const;
 
     // 16 hex digits of SHA-256(derive("key-id")): names the key in `init` output, the audit log
@@ -38,9 +43,15 @@ public:
     [[nodiscard]] std::string key_id() const;
 
 private:
-    explicit MasterKey(SecretKey key) noexcept : key_(std::move(key)) {}
+    explicit MasterKey(SecretKey key) : key_(std::move(key)), derived_(std::make_shared<Derived>()) {}
+
+    struct Derived {
+        std::mutex mutex;
+        std::map<std::string, SecretKey, std::less<>> by_purpose;
+    };
 
     SecretKey key_;
+    std::shared_ptr<Derived> derived_;  // shared by copies: they hold the same key
 };
 
 }  // namespace kunlun

@@ -137,16 +137,18 @@ private:
             ++counts_.expired;
             return record(c, "expired", "");
         }
-        std::string failure = failed_check(c);
+        auto customer = ctx_.store->find_customer(c.customer_id);  // once for the checks and the decision
+        std::string failure = failed_check(c, customer);
+        const CustomerRecord* known = customer ? &*customer : nullptr;
         if (!failure.empty()) {
-            apply_rejection(ctx_, c, failure, "automated check failed", true);
+            apply_rejection(ctx_, c, failure, "automated check failed", true, known);
             ++counts_.rejected;
             return record(c, "rejected", failure);
         }
         ++counts_.passed;
         // Four eyes holds for the batch too: a case its own operator submitted waits for a person.
         if (ctx_.settings().batch_auto_approve && c.submitted_by != ctx_.operator_name) {
-            apply_approval(ctx_, c, "all automated checks passed", true);
+            apply_approval(ctx_, c, "all automated checks passed", true, known);
             ++counts_.approved;
             return record(c, "approved", "");
         }
@@ -154,8 +156,7 @@ private:
     }
 
     // The reason code of the first failing check, or empty when every check passes.
-    std::string failed_check(const CaseRecord& c) {
-        auto customer = ctx_.store->find_customer(c.customer_id);
+    std::string failed_check(const CaseRecord& c, const std::optional<CustomerRecord>& customer) {
         if (!customer || customer->status != "active") return "other";
         if (c.kind == "change-phone") {
             auto owner = ctx_.store->customer_with_phone(c.staged_phone);

@@ -28,9 +28,8 @@ constexpr std::array<Reason, 6> kReasons = {{
 
 // Where the result SMS goes: the contact phone for a login reset (the customer lost the
 // reserved one), the reserved phone otherwise; a phone change tells both numbers.
-std::vector<std::string> result_recipients(Context& ctx, const CaseRecord& c) {
+std::vector<std::string> result_recipients(const CaseRecord& c, const std::optional<CustomerRecord>& customer) {
     if (c.kind == "reset-login" && !c.contact_phone.empty()) return {c.contact_phone};
-    auto customer = ctx.store->find_customer(c.customer_id);
     std::vector<std::string> to;
     if (customer) to.push_back(customer->phone);
     if (c.kind == "change-phone" && !c.staged_phone.empty() && (to.empty() || to.front() != c.staged_phone)) {
@@ -72,6 +71,12 @@ void close_case(Context& ctx, CaseRecord& c, const std::string& state, const std
     ctx.store->update_case(c);  // wipes the sealed copy in the same statement
 }
 
+// The case's customer: as the caller read it, or read now.
+std::optional<CustomerRecord> customer_of(Context& ctx, const CaseRecord& c, const CustomerRecord* known) {
+    if (known != nullptr) return *known;
+    return ctx.store->find_customer(c.customer_id);
+}
+
 }  // namespace
 
 bool is_reason_code(const std::string& code) {
@@ -85,9 +90,9 @@ std::string reason_text(const std::string& code) {
     return std::string(kReasons.back().text);
 }
 
-void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool automatic) {
-    auto recipients = result_recipients(ctx, c);
-    auto customer = ctx.store->find_customer(c.customer_id);
+void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool automatic, const CustomerRecord* known) {
+    auto customer = customer_of(ctx, c, known);
+    auto recipients = result_recipients(c, customer);
     if (!customer) fail(Exit::not_found, "not-found", "case {}: customer {} no longer exists", c.id, c.customer_id);
     if (c.kind == "reset-login") {
         auto& login = customer->login;
@@ -129,8 +134,9 @@ void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool a
               {{"case", c.id}, {"kind", c.kind}, {"auto", automatic}, {"submitted_by", c.submitted_by}});
 }
 
-void apply_rejection(Context& ctx, CaseRecord& c, const std::string& reason, const std::string& note, bool automatic) {
-    auto recipients = result_recipients(ctx, c);
+void apply_rejection(Context& ctx, CaseRecord& c, const std::string& reason, const std::string& note, bool automatic,
+                     const CustomerRecord* known) {
+    auto recipients = result_recipients(c, customer_of(ctx, c, known));
     close_case(ctx, c, "rejected", reason, note, automatic);
     notify_result(ctx, c, "case_rejected", {{"reason", reason}, {"reason_text", reason_text(reason)}}, recipients);
     ctx.audit("review reject", c.customer_id, "ok",
@@ -138,7 +144,7 @@ void apply_rejection(Context& ctx, CaseRecord& c, const std::string& reason, con
 }
 
 void apply_expiry(Context& ctx, CaseRecord& c) {
-    auto recipients = result_recipients(ctx, c);
+    auto recipients = result_recipients(c, customer_of(ctx, c, nullptr));
     close_case(ctx, c, "expired", "", "", true);
     notify_result(ctx, c, "case_expired", {{"days", ctx.settings().review_expire_business_days}}, recipients);
     ctx.audit("review expire", c.customer_id, "ok", {{"case", c.id}, {"kind", c.kind}});

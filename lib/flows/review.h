@@ -16,8 +16,12 @@ nlohmann::json approve_case(Context& ctx, const std::string& case_id, const std:
 nlohmann::json reject_case(Context& ctx, const std::string& case_id, const std::string& reason, const std::string& note);
 
 // Building blocks shared with the batch; each runs inside the caller's write transaction.
-void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool automatic);
-void apply_rejection(Context& ctx, CaseRecord& c, const std::string& reason, const std::string& note, bool automatic);
+// `customer` is the case's customer as this transaction has already read it (the batch reads
+// it once for its checks); null: read it here.
+void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool automatic,
+                    const CustomerRecord* customer = nullptr);
+void apply_rejection(Context& ctx, CaseRecord& c, const std::string& reason, const std::string& note, bool automatic,
+                     const CustomerRecord* customer = nullptr);
 void apply_expiry(Context& ctx, CaseRecord& c);
 
 }  // namespace kunlun

@@ -179,6 +179,24 @@ TEST_CASE("derive is HKDF-SHA256 with the kunlunctl-v1 salt", "[crypto][master_k
     CHECK(key.key_id() == MasterKey::from_bytes(bytes).key_id());
 }
 
+TEST_CASE("a purpose derived again gives the same key, and each key keeps its own", "[crypto][master_key]") {
+    std::array<unsigned char, 32> one{}, two{};
+    one.fill(0x11);
+    two.fill(0x22);
+    const MasterKey a = MasterKey::from_bytes(one);
+    const MasterKey b = MasterKey::from_bytes(two);
+    const auto first = a.derive("identity-ref");
+    CHECK(a.derive("identity-ref") == first);  // kept from the first derivation
+    const auto expected = hkdf_sha256(one, bytes_of("kunlunctl-v1"), bytes_of("identity-ref"), 32);
+    CHECK(std::vector<unsigned char>(first.begin(), first.end()) == expected);
+    // Another key asked for the same purpose derives its own, never the first key's.
+    const auto other = b.derive("identity-ref");
+    CHECK(other != first);
+    CHECK(std::vector<unsigned char>(other.begin(), other.end()) ==
+          hkdf_sha256(two, bytes_of("kunlunctl-v1"), bytes_of("identity-ref"), 32));
+    CHECK(a.derive("staged-secret") != first);
+}
+
 TEST_CASE("a loaded key file gives the key written in it", "[crypto][master_key]") {
     const TempDir dir;
     const fs::path path = dir.path() / "known.key";
