@@ -137,7 +137,9 @@ private:
             ++counts_.expired;
             return record(c, "expired", "");
         }
-        auto customer = ctx_.store->find_customer(c.customer_id);  // once for the checks and the decision
+        // Read once for the checks and the decision, without the devices and second factors
+        // neither looks at.
+        auto customer = ctx_.store->find_customer(c.customer_id, Store::CustomerParts::row_and_accounts);
         std::string failure = failed_check(c, customer);
         const CustomerRecord* known = customer ? &*customer : nullptr;
         if (!failure.empty()) {

@@ -72,7 +72,12 @@ public:
     virtual bool remove_operator(const std::string& name) = 0;
 
     // --- customers ---
-    virtual std::optional<CustomerRecord> find_customer(const std::string& id) = 0;
+    // `parts`: everything, or only what deciding a review case needs (the customer's row and
+    // accounts; devices, e-shield and e-password device left empty). The batch asks for the
+    // latter once per case.
+    enum class CustomerParts { all, row_and_accounts };
+    virtual std::optional<CustomerRecord> find_customer(const std::string& id, CustomerParts parts) = 0;
+    std::optional<CustomerRecord> find_customer(const std::string& id) { return find_customer(id, CustomerParts::all); }
     virtual bool customer_exists(const std::string& id) = 0;
     virtual std::optional<std::string> customer_with_phone(const std::string& e164) = 0;
     virtual std::optional<std::string> customer_with_account(const std::string& number) = 0;

@@ -182,6 +182,34 @@ STORE_TEST("login history and the login, phone and account updates round-trip") 
     CHECK(c->accounts[0].txn_failures == 1);  // the other account is untouched
 }
 
+STORE_TEST("a lookup for a review decision reads the row and accounts only") {
+    KUNLUN_REQUIRE_BACKEND(TestType);
+    TestType b;
+    auto store = open_migrated(b);
+    const auto original = sample_customer();
+    REQUIRE_FALSE(original.devices.empty());
+    REQUIRE(original.eshield.has_value());
+    REQUIRE(original.otp_device.has_value());
+    insert(*store, original);
+    auto core = store->find_customer("C000001", Store::CustomerParts::row_and_accounts);
+    REQUIRE(core);
+    CHECK(core->phone == original.phone);
+    CHECK(core->id_number == original.id_number);
+    CHECK(core->login.hash == original.login.hash);
+    REQUIRE(core->accounts.size() == original.accounts.size());
+    CHECK(core->accounts[1].number == original.accounts[1].number);
+    CHECK(core->devices.empty());
+    CHECK_FALSE(core->eshield.has_value());
+    CHECK_FALSE(core->otp_device.has_value());
+    // The full lookup still reads everything.
+    auto full = store->find_customer("C000001");
+    REQUIRE(full);
+    CHECK(full->devices.size() == original.devices.size());
+    CHECK(full->eshield.has_value());
+    CHECK(full->otp_device.has_value());
+    CHECK_FALSE(store->find_customer("C000404", Store::CustomerParts::row_and_accounts).has_value());
+}
+
 STORE_TEST("a customer without optional parts round-trips without them") {
     KUNLUN_REQUIRE_BACKEND(TestType);
     TestType b;

@@ -64,7 +64,7 @@ CustomerRecord PgStore::read_customer(const pg::Rows& r, int i) {
     return c;
 }
 
-void PgStore::load_customer_children(CustomerRecord& c) {
+void PgStore::load_customer_children(CustomerRecord& c, CustomerParts parts) {
     auto acc = db_->run("SELECT number_enc, class, txn_hash, txn_failures, txn_locked_at FROM accounts "
                         "WHERE customer_id = $1 ORDER BY position",
                         pg::Params().text(c.id));
@@ -77,6 +77,7 @@ void PgStore::load_customer_children(CustomerRecord& c) {
         a.txn_locked_at = acc.time_or_null(i, 4);
         c.accounts.push_back(std::move(a));
     }
+    if (parts == CustomerParts::row_and_accounts) return;
     auto dev = db_->run("SELECT device_id, apps, encrypted, app_version, rooted FROM devices WHERE customer_id = $1 "
                         "ORDER BY device_id",
                         pg::Params().text(c.id));
@@ -105,12 +106,12 @@ void PgStore::load_customer_children(CustomerRecord& c) {
 
 // Inside a write transaction the customer's row stays locked until it ends: two commands on
 // one customer (a failure counter, a new case withdrawing the older one) take turns.
-std::optional<CustomerRecord> PgStore::find_customer(const std::string& id) {
+std::optional<CustomerRecord> PgStore::find_customer(const std::string& id, CustomerParts parts) {
     auto rows = db_->run(std::string("SELECT ") + kCustomerColumns + " FROM customers WHERE id = $1" + row_lock(),
                          pg::Params().text(id));
     if (rows.empty()) return std::nullopt;
     CustomerRecord c = read_customer(rows, 0);
-    load_customer_children(c);
+    load_customer_children(c, parts);
     return c;
 }
 

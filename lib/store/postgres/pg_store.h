@@ -37,7 +37,8 @@ public:
     void put_operator(const OperatorRecord& record) override;
     bool remove_operator(const std::string& name) override;
 
-    std::optional<CustomerRecord> find_customer(const std::string& id) override;
+    using Store::find_customer;
+    std::optional<CustomerRecord> find_customer(const std::string& id, CustomerParts parts) override;
     bool customer_exists(const std::string& id) override;
     std::optional<std::string> customer_with_phone(const std::string& e164) override;
     std::optional<std::string> customer_with_account(const std::string& number) override;
@@ -109,7 +110,7 @@ private:
     [[nodiscard]] const char* row_lock() const { return writing_ ? " FOR NO KEY UPDATE" : ""; }
     void flush_audit();
     CustomerRecord read_customer(const pg::Rows& rows, int row);
-    void load_customer_children(CustomerRecord& customer);
+    void load_customer_children(CustomerRecord& customer, CustomerParts parts = CustomerParts::all);
     CaseRecord read_case(const pg::Rows& rows, int row);
     OutboxMessage read_outbox(const pg::Rows& rows, int row);
 

@@ -99,7 +99,7 @@ CustomerRecord SqliteStore::read_customer_row(SQLite::Statement& q) {
     return c;
 }
 
-void SqliteStore::load_customer_children(CustomerRecord& c) {
+void SqliteStore::load_customer_children(CustomerRecord& c, CustomerParts parts) {
     auto& acc = prepared(
         "SELECT number_enc, class, txn_hash, txn_failures, txn_locked_at FROM accounts "
         "WHERE customer_id = ? ORDER BY position");
@@ -113,6 +113,7 @@ void SqliteStore::load_customer_children(CustomerRecord& c) {
         a.txn_locked_at = optional_time(acc.getColumn(4));
         c.accounts.push_back(std::move(a));
     }
+    if (parts == CustomerParts::row_and_accounts) return;
     auto& dev = prepared(
         "SELECT device_id, apps, encrypted, app_version, rooted FROM devices WHERE customer_id = ? ORDER BY device_id");
     dev.bind(1, c.id);
@@ -141,7 +142,7 @@ void SqliteStore::load_customer_children(CustomerRecord& c) {
     }
 }
 
-std::optional<CustomerRecord> SqliteStore::find_customer(const std::string& id) {
+std::optional<CustomerRecord> SqliteStore::find_customer(const std::string& id, CustomerParts parts) {
     return guarded(path_, [&]() -> std::optional<CustomerRecord> {
         static const std::string sql = std::string("SELECT ") + kCustomerColumns + " FROM customers WHERE id = ?";
         auto& q = prepared(sql.c_str());
@@ -149,7 +150,7 @@ std::optional<CustomerRecord> SqliteStore::find_customer(const std::string& id) 
         if (!q.executeStep()) return std::nullopt;
         CustomerRecord c = read_customer_row(q);
         q.reset();
-        load_customer_children(c);
+        load_customer_children(c, parts);
         return c;
     });
 }

@@ -43,7 +43,8 @@ public:
     void put_operator(const OperatorRecord& record) override;
     bool remove_operator(const std::string& name) override;
 
-    std::optional<CustomerRecord> find_customer(const std::string& id) override;
+    using Store::find_customer;
+    std::optional<CustomerRecord> find_customer(const std::string& id, CustomerParts parts) override;
     bool customer_exists(const std::string& id) override;
     std::optional<std::string> customer_with_phone(const std::string& e164) override;
     std::optional<std::string> customer_with_account(const std::string& number) override;
@@ -118,7 +119,7 @@ private:
     CustomerRecord read_customer_row(SQLite::Statement& row);
     CaseRecord read_case_row(SQLite::Statement& row);
     OutboxMessage read_outbox_row(SQLite::Statement& row);
-    void load_customer_children(CustomerRecord& customer);
+    void load_customer_children(CustomerRecord& customer, CustomerParts parts = CustomerParts::all);
 
     std::filesystem::path path_;
     std::unique_ptr<SQLite::Database> db_;
