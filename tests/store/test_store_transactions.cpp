@@ -158,6 +158,38 @@ STORE_TEST("several entries of one transaction chain in the order they were appe
     CHECK(all[3].command == "outside a transaction");
 }
 
+STORE_TEST("hundreds of entries in one transaction chain unbroken, across full and partial groups") {
+    KUNLUN_REQUIRE_BACKEND(TestType);
+    TestType b;
+    auto store = open_migrated(b);
+    // 250 then 100 then 1 entries: a backend that writes entries in groups of rows must get
+    // every group's boundaries right, a last short group and a group of one included.
+    for (int count : {250, 100, 1}) {
+        Transaction tx(*store, Transaction::Kind::write);
+        for (int i = 0; i < count; ++i) {
+            auto d = draft("review approve", fmt::format(R"({{"count":{},"i":{}}})", count, i));
+            d.customer = fmt::format("C{:06}", i);
+            store->append_audit(d);
+        }
+        tx.commit();
+    }
+    auto key = test_master_key(1).derive("audit-mac");
+    auto all = audit_entries(*store);
+    REQUIRE(all.size() == 351);
+    std::vector<unsigned char> previous;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        CHECK(all[i].seq == static_cast<std::int64_t>(i + 1));
+        CHECK(all[i].mac == audit_mac(key, previous, all[i]));
+        previous = all[i].mac;
+    }
+    CHECK(all[249].details == R"({"count":250,"i":249})");
+    CHECK(all[249].customer == "C000249");
+    CHECK(all[250].details == R"({"count":100,"i":0})");
+    CHECK(all[350].details == R"({"count":1,"i":0})");
+    CHECK(store->audit_head().seq == 351);
+    CHECK(store->audit_head().mac == all[350].mac);
+}
+
 STORE_TEST("audit entries filter by customer") {
     KUNLUN_REQUIRE_BACKEND(TestType);
     TestType b;

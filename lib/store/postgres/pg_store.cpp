@@ -5,6 +5,8 @@
 #include "store/postgres/pg_migrations.h"
 #include "store/record_text.h"
 
+#include <algorithm>
+
 namespace kunlun {
 
 PgStore::PgStore(const std::string& uri, std::int64_t connect_timeout_s, std::string display)
@@ -163,21 +165,41 @@ void PgStore::flush_audit() {
     auto head_rows = db_->run("SELECT seq, mac FROM audit_head FOR UPDATE");
     if (head_rows.empty()) fail(Exit::unavailable, "store-corrupt", "the store {} has no audit head row", db_->display());
     AuditHead head{head_rows.integer(0, 0), head_rows.bytes(0, 1)};
-    for (const auto& d : drafts) {
-        AuditEntry e = chain_audit_entry(keys(), head, d);
-        db_->run("INSERT INTO audit (seq, at_real, at_effective, operator, command, customer, outcome, details, mac) "
-                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                 pg::Params()
-                     .integer(e.seq)
-                     .time(e.at_real)
-                     .time(e.at_effective)
-                     .text(e.operator_name)
-                     .text(e.command)
-                     .text(e.customer)
-                     .text(e.outcome)
-                     .text(e.details)
-                     .bytes(e.mac));
-        head = {e.seq, e.mac};
+    // The entries go in groups of up to kAuditRowsPerInsert rows a statement: a batch chunk's
+    // thousand entries are ten round trips, not a thousand, and the head row is held that
+    // much shorter by each of several workers.
+    constexpr std::size_t kAuditRowsPerInsert = 100;
+    constexpr int kColumns = 9;
+    for (std::size_t first = 0; first < drafts.size(); first += kAuditRowsPerInsert) {
+        std::size_t rows = std::min(kAuditRowsPerInsert, drafts.size() - first);
+        std::string sql =
+            "INSERT INTO audit (seq, at_real, at_effective, operator, command, customer, outcome, details, mac) VALUES ";
+        pg::Params params;
+        for (std::size_t r = 0; r < rows; ++r) {
+            AuditEntry e = chain_audit_entry(keys(), head, drafts[first + r]);
+            sql += r == 0 ? "(" : ",(";
+            for (int c = 1; c <= kColumns; ++c) {
+                sql += fmt::format("{}${}", c == 1 ? "" : ",", static_cast<int>(r) * kColumns + c);
+            }
+            sql += ")";
+            params.integer(e.seq)
+                .time(e.at_real)
+                .time(e.at_effective)
+                .text(e.operator_name)
+                .text(e.command)
+                .text(e.customer)
+                .text(e.outcome)
+                .text(e.details)
+                .bytes(e.mac);
+            head = {e.seq, e.mac};
+        }
+        // A full group's text is the same every time: prepared once. A last, shorter group
+        // is parsed for this call only, so odd sizes do not pile up prepared statements.
+        if (rows == kAuditRowsPerInsert || rows == 1) {
+            db_->run(sql, params);
+        } else {
+            db_->run_once(sql, params);
+        }
     }
     db_->run("UPDATE audit_head SET seq = $1, mac = $2", pg::Params().integer(head.seq).bytes(head.mac));
 }
