@@ -10,6 +10,7 @@
 
 #include "../unit/support.h"
 
+#include "crypto/audit_chain.h"
 #include "crypto/field_cipher.h"
 #include "crypto/master_key.h"
 #include "error.h"
@@ -25,6 +26,7 @@
 #include <iterator>
 #include <system_error>
 #include <memory>
+#include <span>
 #include <string>
 
 namespace kunlun::store_test {
@@ -310,6 +312,18 @@ inline std::vector<AuditEntry> audit_entries(Store& store) {
         return true;
     });
     return out;
+}
+
+// `entries` (a whole chain, oldest first) are one chain under `key`: seq 1, 2, 3, ... and each
+// MAC over its entry and the MAC before it.
+inline void check_one_chain(const std::vector<AuditEntry>& entries, std::span<const unsigned char> key) {
+    std::vector<unsigned char> previous;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        INFO("seq " << entries[i].seq);
+        CHECK(entries[i].seq == static_cast<std::int64_t>(i + 1));
+        CHECK(entries[i].mac == audit_mac(key, previous, entries[i]));
+        previous = entries[i].mac;
+    }
 }
 
 }  // namespace kunlun::store_test

@@ -147,12 +147,7 @@ STORE_TEST("several entries of one transaction chain in the order they were appe
     auto key = test_master_key(1).derive("audit-mac");
     auto all = audit_entries(*store);
     REQUIRE(all.size() == 4);
-    std::vector<unsigned char> previous;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-        CHECK(all[i].seq == static_cast<std::int64_t>(i + 1));
-        CHECK(all[i].mac == audit_mac(key, previous, all[i]));
-        previous = all[i].mac;
-    }
+    check_one_chain(all, key);
     CHECK(all[0].command == "review approve");
     CHECK(all[2].command == "review expire");
     CHECK(all[3].command == "outside a transaction");
@@ -176,12 +171,7 @@ STORE_TEST("hundreds of entries in one transaction chain unbroken, across full a
     auto key = test_master_key(1).derive("audit-mac");
     auto all = audit_entries(*store);
     REQUIRE(all.size() == 351);
-    std::vector<unsigned char> previous;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-        CHECK(all[i].seq == static_cast<std::int64_t>(i + 1));
-        CHECK(all[i].mac == audit_mac(key, previous, all[i]));
-        previous = all[i].mac;
-    }
+    check_one_chain(all, key);
     CHECK(all[249].details == R"({"count":250,"i":249})");
     CHECK(all[249].customer == "C000249");
     CHECK(all[250].details == R"({"count":100,"i":0})");
