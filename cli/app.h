@@ -2,11 +2,13 @@
 // parsed subcommand chose. Each cmd_*.cpp declares its options and calls one library flow.
 #pragma once
 
+#include "error.h"
 #include "flows/context.h"
 #include "output.h"
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,7 +24,17 @@ struct App {
 
     // Opens the store for a command, with warnings routed to stderr.
     Context open() const;
+
+    // A long run that still fails after doing part of its work (a batch or a delivery
+    // stopped by a signal, 75; a sink that went down, 74): the one-line summary first (with
+    // -o json, the error object carrying that progress instead), then the error line.
+    void fail_with_progress(const std::string& summary, const nlohmann::json& progress, Exit exit,
+                            const std::string& slug, const std::string& message);
 };
+
+// Installs the SIGINT/SIGTERM handler of the long runs (the batch, deliveries) and returns
+// the flag it sets: the run stops at its next safe point (after a chunk or a page) with 75.
+const std::atomic<bool>& stop_on_signals();
 
 void register_init(CLI::App& app, App& cli);
 void register_operator(CLI::App& app, App& cli);

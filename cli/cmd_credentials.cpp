@@ -200,9 +200,16 @@ void register_notify(CLI::App& app, App& cli) {
     dispatch->callback([&cli] {
         cli.action = [&cli] {
             Context ctx = cli.open();
-            auto j = dispatch_notifications(ctx);
-            cli.out.message(fmt::format("sent {}, retrying {}, dead {}", j["sent"].get<std::int64_t>(),
-                                        j["retrying"].get<std::int64_t>(), j["dead"].get<std::int64_t>()), j);
+            auto j = dispatch_notifications(ctx, &stop_on_signals());
+            auto summary = fmt::format("sent {}, retrying {}, dead {}", j["sent"].get<std::int64_t>(),
+                                       j["retrying"].get<std::int64_t>(), j["dead"].get<std::int64_t>());
+            if (j.value("interrupted", false)) {
+                cli.fail_with_progress(summary, j, Exit::busy, "interrupted",
+                                       "delivery stopped on a signal after a page; the rest stays queued: run "
+                                       "`kunlunctl notify dispatch` again");
+                return;
+            }
+            cli.out.message(summary, j);
         };
     });
     struct RetryOpts { std::optional<std::int64_t> id; bool all_dead = false; };

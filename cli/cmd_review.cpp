@@ -4,15 +4,7 @@
 #include "flows/cases.h"
 #include "flows/review.h"
 
-#include <csignal>
-
 namespace kunlun::cli {
-namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void request_stop(int) { g_stop.store(true); }
-
-}  // namespace
 
 void register_review(CLI::App& app, App& cli) {
     auto* group = app.add_subcommand("review", "review cases (T+1)");
@@ -74,34 +66,31 @@ void register_review(CLI::App& app, App& cli) {
     batch->callback([&cli, b] {
         cli.action = [&cli, b] {
             Context ctx = cli.open();
-            // SIGINT/SIGTERM: finish the current chunk, then stop with exit 75.
-            std::signal(SIGINT, request_stop);
-            std::signal(SIGTERM, request_stop);
             BatchOptions options;
             options.dry_run = b->dry_run;
             if (!b->report.empty()) options.report = b->report;
-            options.stop = &g_stop;
+            // SIGINT/SIGTERM: finish the current chunk (or delivery page), then stop with 75.
+            options.stop = &stop_on_signals();
             auto r = run_batch(ctx, options);
             const auto& s = r.summary;
+            std::string summary =
+                fmt::format("{}checked {}, approved {}, rejected {}, expired {}, overdue {}, notified {}",
+                            b->dry_run ? "dry run (nothing changed): " : "", s["checked"].get<std::int64_t>(),
+                            s["approved"].get<std::int64_t>(), s["rejected"].get<std::int64_t>(),
+                            s["expired"].get<std::int64_t>(), s["overdue"].get<std::int64_t>(),
+                            s["notified"].get<std::int64_t>());
             if (r.interrupted) {
-                // Exit 75 with the progress so far; with -o json the one value printed is the
-                // error object, carrying that progress.
-                std::string message = "the batch stopped after a chunk on a signal; run it again to finish";
-                fmt::print(stderr, "kunlunctl: error [interrupted]: {}\n", message);
-                if (cli.out.format == Format::json) {
-                    cli.out.object({{"error", {{"code", "interrupted"}, {"message", message}, {"exit", 75}, {"progress", s}}}});
-                } else {
-                    cli.out.object(s);
-                }
-                cli.exit_code = 75;
-                return;
+                cli.fail_with_progress(summary, s, Exit::busy, "interrupted",
+                                       "the batch stopped on a signal after a chunk or a delivery page; run it "
+                                       "again to finish (what is not done stays pending or queued)");
+            } else if (r.delivery_error) {
+                cli.fail_with_progress(summary, s, Exit::io, r.delivery_error->slug(),
+                                       fmt::format("{}; the decisions are committed and their messages stay "
+                                                   "queued: fix the sink, then `kunlunctl notify dispatch`",
+                                                   r.delivery_error->what()));
+            } else {
+                cli.out.message(summary, s);
             }
-            cli.out.message(fmt::format("{}checked {}, approved {}, rejected {}, expired {}, overdue {}, notified {}",
-                                        b->dry_run ? "dry run (nothing changed): " : "", s["checked"].get<std::int64_t>(),
-                                        s["approved"].get<std::int64_t>(), s["rejected"].get<std::int64_t>(),
-                                        s["expired"].get<std::int64_t>(), s["overdue"].get<std::int64_t>(),
-                                        s["notified"].get<std::int64_t>()),
-                            s);
         };
     });
 }

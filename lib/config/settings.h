@@ -83,6 +83,11 @@ struct Settings {
     std::int64_t notify_max_attempts = 5;
     std::int64_t notify_base_delay_s = 60;
     std::int64_t notify_exec_timeout_s = 10;
+    // Messages a deliverer claims and hands over at a time (file sink: one append and one fsync).
+    std::int64_t notify_page_size = 500;
+    // How long a deliverer's claim on its page lasts; a claim of a process that is gone (same
+    // host) is taken over at once, one of another host only when its lease ran out (docs/notify.md).
+    std::int64_t notify_claim_lease_s = 120;
 
     // [notify.templates] — SMS texts, in the customer's words like the seeds'. {placeholders}
     // are filled from the message's params plus {bank} and {sms_number}.

@@ -8,7 +8,7 @@
 #include "flows/credentials.h"
 #include "flows/materials.h"
 #include "flows/review.h"
-#include "notify/outbox.h"
+#include "notify/delivery.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -288,7 +288,16 @@ BatchResult run_batch(Context& ctx, const BatchOptions& options) {
         if (ctx.settings().notify_sink.empty()) {
             ctx.warn("no SMS sink configured (`[notify] sink`): notifications stay in the outbox");
         } else {
-            notified = dispatch_outbox(ctx)["sent"].get<std::int64_t>();
+            // The same delivery as `notify dispatch`: a signal now stops it after the page in
+            // flight (75, the rest stays queued); a sink that is down is 74 after the summary.
+            try {
+                auto delivered = deliver_outbox(ctx, options.stop);
+                notified = delivered.sent;
+                result.interrupted = delivered.interrupted;
+            } catch (const Error& e) {
+                if (e.exit() != Exit::io) throw;
+                result.delivery_error = e;
+            }
         }
     }
     const auto& n = run.counts();

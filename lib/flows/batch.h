@@ -5,6 +5,7 @@
 // batch killed at any moment and run again decides no case twice and loses no message.
 #pragma once
 
+#include "error.h"
 #include "flows/context.h"
 
 #include <atomic>
@@ -23,6 +24,9 @@ struct BatchOptions {
 struct BatchResult {
     nlohmann::json summary;  // {checked, approved, rejected, expired, overdue, notified, ...}
     bool interrupted = false;
+    // The decisions are committed but the sink could not take the messages (74): they stay
+    // queued for `notify dispatch`.
+    std::optional<Error> delivery_error;
 };
 
 BatchResult run_batch(Context& ctx, const BatchOptions& options);

@@ -7,7 +7,7 @@
 #include "error.h"
 #include "flows/command.h"
 #include "flows/customers.h"
-#include "notify/outbox.h"
+#include "notify/delivery.h"
 #include "rules/identity.h"
 
 #include <array>
@@ -39,7 +39,10 @@ nlohmann::json send_otp(Context& ctx, const std::string& customer_id, const std:
         fail(Exit::usage, "usage", "--to is only for --purpose reset-login (contact phone) or change-phone (new phone)");
     }
     std::string destination = to ? normalize_phone(*to) : std::string();
-    return run_write(ctx, "otp send", customer_id, [&] {
+    // The code's message is queued with the code and handed to the sink only after the code
+    // is committed: no customer ever gets a code that does not exist (docs/notify.md).
+    std::optional<ImmediateMessage> message;
+    auto result = run_write(ctx, "otp send", customer_id, [&] {
         ctx.require_role({Role::operator_}, "otp send");
         auto customer = require_customer(ctx, customer_id);
         std::string dest = to ? destination : customer.phone;
@@ -67,11 +70,14 @@ nlohmann::json send_otp(Context& ctx, const std::string& customer_id, const std:
         otp.expires_at = ctx.now + std::chrono::seconds(s.otp_ttl_s);
         ctx.store->insert_otp(otp);
         ctx.audit("otp send", customer_id, "ok", {{"purpose", purpose}, {"to", mask_phone(dest)}});
-        deliver_now(ctx, {customer_id, dest, "otp", {{"code", code}, {"purpose", purpose}, {"minutes", (s.otp_ttl_s + 59) / 60}}, "code"});
+        message = ImmediateMessage::queue(
+            ctx, {customer_id, dest, "otp", {{"code", code}, {"purpose", purpose}, {"minutes", (s.otp_ttl_s + 59) / 60}}, "code"});
         std::fill(code.begin(), code.end(), '0');
         return nlohmann::json{{"customer", customer_id}, {"purpose", purpose}, {"to", mask_phone(dest)},
                               {"expires_at", ctx.format_time(otp.expires_at)}};
     });
+    message->deliver(ctx);
+    return result;
 }
 
 void consume_otp(Context& ctx, const std::string& customer_id, const std::string& purpose,

@@ -1,10 +1,8 @@
 #include "notify/outbox.h"
 
-#include <set>
-
 #include "error.h"
 #include "flows/command.h"
-#include "notify/sink.h"
+#include "notify/delivery.h"
 #include "rules/identity.h"
 
 namespace kunlun {
@@ -21,26 +19,6 @@ const std::string& template_text(const Settings& s, const std::string& name) {
     if (name == "phone_changed") return s.tpl_phone_changed;
     if (name == "token_frozen") return s.tpl_token_frozen;
     fail(Exit::internal, "internal", "no message template '{}'", name);
-}
-
-nlohmann::json sink_message(const Context& ctx, const std::string& to, const std::string& template_name,
-                            const nlohmann::json& params, const std::string& text) {
-    return {
-        {"to", to}, {"template", template_name}, {"params", params}, {"text", text}, {"at", ctx.format_time(ctx.now)}};
-}
-
-OutboxMessage stored_message(Context& ctx, const Notification& n) {
-    nlohmann::json stored = n.params;
-    if (!n.secret_param.empty() && stored.contains(n.secret_param)) stored[n.secret_param] = "******";
-    OutboxMessage m;
-    m.customer_id = n.customer_id;
-    m.to = n.to;
-    m.template_name = n.template_name;
-    m.params = stored.dump();
-    m.text = render_template(ctx.settings(), n.template_name, stored);
-    m.created_at = ctx.now;
-    m.next_attempt_at = ctx.now;
-    return m;
 }
 
 }  // namespace
@@ -61,23 +39,42 @@ std::string render_template(const Settings& settings, const std::string& name, c
     return text;
 }
 
-std::int64_t enqueue_notification(Context& ctx, const Notification& n) {
-    return ctx.store->enqueue(stored_message(ctx, n));
+OutboxMessage queued_message(const Context& ctx, const Notification& n) {
+    nlohmann::json stored = n.params;
+    nlohmann::json secret = nlohmann::json::object();
+    if (!n.secret_param.empty() && stored.contains(n.secret_param)) {
+        secret[n.secret_param] = stored[n.secret_param];
+        stored[n.secret_param] = "******";
+    }
+    OutboxMessage m;
+    m.customer_id = n.customer_id;
+    m.to = n.to;
+    m.template_name = n.template_name;
+    m.params = stored.dump();
+    m.text = render_template(ctx.settings(), n.template_name, stored);
+    if (!secret.empty()) m.secret_params = secret.dump();
+    m.created_at = ctx.now;
+    m.next_attempt_at = ctx.now;
+    return m;
 }
 
-void deliver_now(Context& ctx, const Notification& n) {
-    OutboxMessage m = stored_message(ctx, n);
-    auto sink = make_sink(ctx.settings().notify_sink, std::chrono::seconds(ctx.settings().notify_exec_timeout_s));
-    if (!sink) {
-        fail(Exit::config, "config",
-             "one-time codes need an SMS sink: set `[notify] sink` (file:PATH or exec:PROGRAM)");
+std::int64_t enqueue_notification(Context& ctx, const Notification& n) {
+    return ctx.store->enqueue(queued_message(ctx, n));
+}
+
+nlohmann::json sink_message(const Context& ctx, const OutboxMessage& m) {
+    nlohmann::json params = nlohmann::json::parse(m.params, nullptr, false);
+    if (!params.is_object()) params = nlohmann::json::object();
+    std::string text = m.text;
+    if (!m.secret_params.empty()) {
+        nlohmann::json secret = nlohmann::json::parse(m.secret_params, nullptr, false);
+        if (secret.is_object()) {
+            for (const auto& [key, value] : secret.items()) params[key] = value;
+            text = render_template(ctx.settings(), m.template_name, params);
+        }
     }
-    sink->deliver(
-        sink_message(ctx, n.to, n.template_name, n.params, render_template(ctx.settings(), n.template_name, n.params)));
-    m.state = "sent";
-    m.attempts = 1;
-    m.sent_at = ctx.now;
-    ctx.store->enqueue(m);
+    return {{"id", m.id},       {"to", m.to},   {"template", m.template_name},
+            {"params", params}, {"text", text}, {"at", ctx.format_time(ctx.now)}};
 }
 
 nlohmann::json outbox_row(const Context& ctx, const OutboxMessage& m) {
@@ -94,59 +91,6 @@ nlohmann::json outbox_row(const Context& ctx, const OutboxMessage& m) {
             {"last_error", m.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.last_error)}};
 }
 
-nlohmann::json dispatch_outbox(Context& ctx) {
-    auto sink = make_sink(ctx.settings().notify_sink, std::chrono::seconds(ctx.settings().notify_exec_timeout_s));
-    if (!sink) fail(Exit::config, "config", "no SMS sink configured: set `[notify] sink` (file:PATH or exec:PROGRAM)");
-    std::int64_t sent = 0, failed = 0, dead = 0;
-    // Pages of pending messages in id order; each delivery is marked in its own transaction
-    // after the sink took it (at least once: a kill loses nothing). Order per recipient: once
-    // a recipient's message is not due yet or fails, their later messages wait too.
-    std::set<std::string> waiting;
-    std::int64_t after = 0;
-    while (true) {
-        std::vector<OutboxMessage> page;
-        {
-            Transaction tx(*ctx.store, Transaction::Kind::read);
-            page = ctx.store->pending_outbox_page(after, 1000);
-        }
-        if (page.empty()) break;
-        after = page.back().id;
-        for (auto m : page) {
-            if (waiting.contains(m.to)) continue;
-            if (m.next_attempt_at > ctx.now) {
-                waiting.insert(m.to);
-                continue;
-            }
-            try {
-                nlohmann::json params = nlohmann::json::parse(m.params, nullptr, false);
-                sink->deliver(sink_message(ctx, m.to, m.template_name,
-                                           params.is_discarded() ? nlohmann::json::object() : params, m.text));
-                m.state = "sent";
-                m.sent_at = ctx.now;
-                ++m.attempts;
-                m.last_error.clear();
-                ++sent;
-            } catch (const Error& e) {
-                ++m.attempts;
-                m.last_error = e.what();
-                if (m.attempts >= ctx.settings().notify_max_attempts) {
-                    m.state = "dead";
-                    ++dead;
-                } else {
-                    auto delay = ctx.settings().notify_base_delay_s << (m.attempts - 1);
-                    m.next_attempt_at = ctx.now + std::chrono::seconds(delay);
-                    ++failed;
-                }
-                waiting.insert(m.to);
-            }
-            Transaction tx(*ctx.store, Transaction::Kind::write);
-            ctx.store->update_outbox(m);
-            tx.commit();
-        }
-    }
-    return {{"sent", sent}, {"retrying", failed}, {"dead", dead}};
-}
-
 nlohmann::json list_outbox(Context& ctx, const std::optional<std::string>& state, std::optional<std::int64_t> limit) {
     if (limit && *limit < 0) fail(Exit::usage, "usage", "--limit must be 0 or more");
     Transaction tx(*ctx.store, Transaction::Kind::read);
@@ -160,12 +104,12 @@ nlohmann::json list_outbox(Context& ctx, const std::optional<std::string>& state
     return rows;
 }
 
-nlohmann::json dispatch_notifications(Context& ctx) {
+nlohmann::json dispatch_notifications(Context& ctx, const std::atomic<bool>* stop) {
     {
         Transaction tx(*ctx.store, Transaction::Kind::read);
         ctx.require_role({Role::operator_, Role::admin}, "notify dispatch");
     }
-    return dispatch_outbox(ctx);
+    return deliver_outbox(ctx, stop).to_json();
 }
 
 nlohmann::json retry_dead(Context& ctx, std::optional<std::int64_t> id) {

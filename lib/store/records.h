@@ -172,7 +172,25 @@ struct OutboxMessage {
     Instant next_attempt_at{};
     std::string last_error;
     std::optional<Instant> sent_at;
+    // The params redacted in `params` (a one-time code), as a JSON object: sealed at rest while
+    // the message waits, wiped when it leaves pending. Only a sink ever sees them in clear.
+    std::string secret_params;
+    // The deliverer that holds the message (empty: none) and until when (a lease).
+    std::string claimed_by;
+    std::optional<Instant> claim_until;
 };
+
+// What choosing the next page of deliveries needs of a pending message, without decrypting it.
+struct OutboxHead {
+    std::int64_t id = 0;
+    std::vector<unsigned char> recipient;  // blind index of the phone number
+    Instant next_attempt_at{};
+    std::string claimed_by;
+    std::optional<Instant> claim_until;
+};
+
+// How one delivery attempt of a claimed message ended.
+enum class DeliveryOutcome { sent, failed, dead, released };
 
 struct MaterialRecord {
     std::string role;    // id-front | id-back | handheld

@@ -37,6 +37,9 @@ struct AuditHead {
     std::vector<unsigned char> mac;     // MAC of the last entry (empty for an empty chain)
 };
 
+// The named lock (Store::lock_named) under which a deliverer chooses and claims its page.
+inline constexpr std::string_view kOutboxClaimLock = "outbox-claim";
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -119,13 +122,28 @@ public:
     virtual std::vector<unsigned char> phone_index(const std::string& e164) = 0;
 
     // --- outbox ---
+    // Inserts a message (its claim too, when a deliverer queues what it delivers itself).
     virtual std::int64_t enqueue(const OutboxMessage& message) = 0;
+    // Writes state, attempts, next attempt and last error (dead letters put back by `notify retry`).
     virtual void update_outbox(const OutboxMessage& message) = 0;
     // Streams messages in id order: a state filter, and only those due at `due_by` if given.
     virtual void for_each_outbox(const std::optional<std::string>& state, const std::optional<Instant>& due_by,
                                  const std::function<bool(const OutboxMessage&)>& visit) = 0;
-    // Pending messages with an id above `after_id`, in id order, at most `limit` (delivery pages).
-    virtual std::vector<OutboxMessage> pending_outbox_page(std::int64_t after_id, std::int64_t limit) = 0;
+    // Pending messages with an id above `after_id`, in id order, at most `limit`: what a
+    // deliverer looks at to choose its page (notify/delivery.cpp). Claimed ones included.
+    virtual std::vector<OutboxHead> pending_outbox_heads(std::int64_t after_id, std::int64_t limit) = 0;
+    // Claims the pending messages of `ids` for `claimant` until `until` and returns them in id
+    // order, secret params opened. The caller chose them while holding the claim lock
+    // (lock_named(kOutboxClaimLock)), so no other deliverer holds a live claim on them.
+    virtual std::vector<OutboxMessage> claim_outbox(const std::vector<std::int64_t>& ids, const std::string& claimant,
+                                                    Instant until) = 0;
+    // Records how each delivery ended and releases the claims, in one statement per outcome
+    // where the dialect allows: only rows `claimant` still holds change (a deliverer whose
+    // lease ran out and was taken over changes nothing). `sent`: state sent, attempts + 1,
+    // sent_at = at; `failed`: attempts + 1, last_error, next attempt; `dead`: a dead letter;
+    // `released`: back to the queue untouched. Leaving pending wipes the sealed secret.
+    virtual void settle_outbox(const std::string& claimant, const std::vector<OutboxMessage>& messages,
+                               const std::vector<DeliveryOutcome>& outcomes, Instant at) = 0;
 
     // --- review cases ---
     virtual void insert_case(const CaseRecord& record) = 0;

@@ -121,7 +121,7 @@ def test_retry_all_dead_with_two_attempts(k):
     with open(log, encoding="utf-8") as f:
         lines = [json.loads(line) for line in f]
     expect_eq(len(lines), 3, "one message per run of the program")
-    expect_eq(set(lines[0]), {"to", "template", "params", "text", "at"}, "the sink's message object")
+    expect_eq(set(lines[0]), {"id", "to", "template", "params", "text", "at"}, "the sink's message object")
     expect_eq(sorted(x["to"] for x in lines), sorted(casekit.customer(i)["phone"] for i in (1, 2, 3)), "recipients")
     expect_eq(k.ok("notify", "retry", "--all-dead", op="alice", now=now, json=True).json,
               {"retried": 0, "ids": []}, "nothing to retry")

@@ -44,7 +44,7 @@ def test_send_delivers_a_code_and_stores_only_its_hash(k):
     expect_eq(r.json["expires_at"], "2026-03-06T10:05:00+08:00", "valid 5 minutes", r)
     expect_not_in("13800001152", r.out + r.err, "output", r)
     line = k.sms()[-1]
-    expect_eq(set(line), {"to", "template", "params", "text", "at"}, "sink line keys")
+    expect_eq(set(line), {"id", "to", "template", "params", "text", "at"}, "sink line keys")
     expect_eq(line["to"], RESERVED, "to the reserved phone, E.164")
     expect_eq(line["template"], "otp", "template")
     expect_eq(line["at"], T0, "at")
@@ -62,6 +62,9 @@ def test_send_delivers_a_code_and_stores_only_its_hash(k):
     # The outbox shows each message as sent, never the code.
     r = k.ok("notify", "list", json=True, op="alice", now=T0)
     expect_eq(len([m for m in r.json if m["template"] == "otp"]), len(codes), "one outbox row per code", r)
+    # Each sink line carries its outbox message's id, once.
+    expect_eq(sorted(m["id"] for m in r.json if m["template"] == "otp"), sorted(l["id"] for l in k.sms()),
+              "sink ids are the outbox ids", r)
     expect(all(m["state"] == "sent" for m in r.json), "codes are delivered at once", r)
     table = k.ok("notify", "list", op="alice", now=T0)
     audit = k.ok("audit", "list", json=True)

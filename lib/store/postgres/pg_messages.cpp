@@ -2,11 +2,24 @@
 // sealed (outbox), never in clear; a code only as a keyed hash.
 #include "store/postgres/pg_store.h"
 
+#include <algorithm>
+
 namespace kunlun {
 namespace {
 
 constexpr const char* kOutboxColumns =
-    "id, customer_id, to_enc, template, params, text, created_at, state, attempts, next_attempt_at, last_error, sent_at";
+    "id, customer_id, to_enc, template, params, text, created_at, state, attempts, next_attempt_at, last_error, "
+    "sent_at, secret_enc, claimed_by, claim_until";
+
+// A PostgreSQL array literal of ids, for `id = ANY($n::bigint[])`: one statement per page.
+std::string id_array(const std::vector<std::int64_t>& ids) {
+    std::string out = "{";
+    for (auto id : ids) {
+        if (out.size() > 1) out += ',';
+        out += std::to_string(id);
+    }
+    return out + "}";
+}
 
 }  // namespace
 
@@ -75,9 +88,10 @@ OtpSendStats PgStore::otp_sends(const std::string& customer_id, const std::strin
 }
 
 std::int64_t PgStore::enqueue(const OutboxMessage& m) {
+    bool keep_secret = !m.secret_params.empty() && m.state == "pending";
     return db_->run("INSERT INTO outbox (customer_id, to_enc, template, params, text, created_at, state, attempts, "
-                    "next_attempt_at, last_error, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-                    "RETURNING id",
+                    "next_attempt_at, last_error, sent_at, to_idx, secret_enc, claimed_by, claim_until) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
                     pg::Params()
                         .text(m.customer_id)
                         .bytes(seal_field(keys(), "outbox.to", m.customer_id, m.to))
@@ -89,7 +103,12 @@ std::int64_t PgStore::enqueue(const OutboxMessage& m) {
                         .integer(m.attempts)
                         .time(m.next_attempt_at)
                         .text(m.last_error)
-                        .time_or_null(m.sent_at))
+                        .time_or_null(m.sent_at)
+                        .bytes(phone_index(m.to))
+                        .bytes_or_null(keep_secret ? seal_field(keys(), "outbox.secret", m.customer_id, m.secret_params)
+                                                   : std::vector<unsigned char>())
+                        .text_or_null(m.claimed_by)
+                        .time_or_null(m.claimed_by.empty() ? std::nullopt : m.claim_until))
         .integer(0, 0);
 }
 
@@ -113,6 +132,9 @@ OutboxMessage PgStore::read_outbox(const pg::Rows& r, int i) {
     m.next_attempt_at = r.time(i, 9);
     m.last_error = r.text(i, 10);
     m.sent_at = r.time_or_null(i, 11);
+    if (!r.null(i, 12)) m.secret_params = open_field(keys(), "outbox.secret", m.customer_id, r.bytes(i, 12));
+    m.claimed_by = r.text(i, 13);
+    m.claim_until = r.time_or_null(i, 14);
     return m;
 }
 
@@ -143,13 +165,63 @@ void PgStore::for_each_outbox(const std::optional<std::string>& state, const std
     }
 }
 
-std::vector<OutboxMessage> PgStore::pending_outbox_page(std::int64_t after_id, std::int64_t limit) {
-    auto rows = db_->run(std::string("SELECT ") + kOutboxColumns +
-                             " FROM outbox WHERE state = 'pending' AND id > $1 ORDER BY id LIMIT $2",
+std::vector<OutboxHead> PgStore::pending_outbox_heads(std::int64_t after_id, std::int64_t limit) {
+    auto rows = db_->run("SELECT id, to_idx, next_attempt_at, claimed_by, claim_until, customer_id, to_enc FROM outbox "
+                         "WHERE state = 'pending' AND id > $1 ORDER BY id LIMIT $2",
                          pg::Params().integer(after_id).integer(limit));
-    std::vector<OutboxMessage> out;
-    for (int i = 0; i < rows.size(); ++i) out.push_back(read_outbox(rows, i));
+    std::vector<OutboxHead> out;
+    out.reserve(static_cast<std::size_t>(rows.size()));
+    for (int i = 0; i < rows.size(); ++i) {
+        OutboxHead h;
+        h.id = rows.integer(i, 0);
+        // Queued before the recipient index existed (schema v3): index it from the sealed number.
+        h.recipient = rows.null(i, 1)
+                          ? phone_index(open_field(keys(), "outbox.to", rows.text(i, 5), rows.bytes(i, 6)))
+                          : rows.bytes(i, 1);
+        h.next_attempt_at = rows.time(i, 2);
+        h.claimed_by = rows.text(i, 3);
+        h.claim_until = rows.time_or_null(i, 4);
+        out.push_back(std::move(h));
+    }
     return out;
+}
+
+std::vector<OutboxMessage> PgStore::claim_outbox(const std::vector<std::int64_t>& ids, const std::string& claimant,
+                                                 Instant until) {
+    std::vector<OutboxMessage> out;
+    if (ids.empty()) return out;
+    auto rows = db_->run(std::string("UPDATE outbox SET claimed_by = $1, claim_until = $2 "
+                                     "WHERE state = 'pending' AND id = ANY($3::bigint[]) RETURNING ") +
+                             kOutboxColumns,
+                         pg::Params().text(claimant).time(until).text(id_array(ids)));
+    out.reserve(static_cast<std::size_t>(rows.size()));
+    for (int i = 0; i < rows.size(); ++i) out.push_back(read_outbox(rows, i));
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return out;
+}
+
+void PgStore::settle_outbox(const std::string& claimant, const std::vector<OutboxMessage>& messages,
+                            const std::vector<DeliveryOutcome>& outcomes, Instant at) {
+    std::vector<std::int64_t> sent;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        const auto& m = messages[i];
+        if (outcomes.at(i) == DeliveryOutcome::sent) {
+            sent.push_back(m.id);
+            continue;
+        }
+        std::string state = outcomes[i] == DeliveryOutcome::dead ? "dead" : "pending";
+        db_->run("UPDATE outbox SET state = $1, attempts = $2, next_attempt_at = $3, last_error = $4, "
+                 "claimed_by = NULL, claim_until = NULL, secret_enc = CASE WHEN $1 = 'pending' THEN secret_enc END "
+                 "WHERE id = $5 AND claimed_by = $6",
+                 pg::Params().text(state).integer(m.attempts).time(m.next_attempt_at).text(m.last_error).integer(m.id).text(
+                     claimant));
+    }
+    if (!sent.empty()) {
+        db_->run("UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $1, last_error = '', "
+                 "claimed_by = NULL, claim_until = NULL, secret_enc = NULL "
+                 "WHERE claimed_by = $2 AND id = ANY($3::bigint[])",
+                 pg::Params().time(at).text(claimant).text(id_array(sent)));
+    }
 }
 
 }  // namespace kunlun

@@ -262,7 +262,16 @@ CREATE TABLE token_challenges (
 );
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// v4: outbox claims, as on SQLite (store/sqlite/migrations.cpp, docs/notify.md).
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE outbox ADD COLUMN to_idx BYTEA;
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+ALTER TABLE outbox ADD COLUMN claim_until BIGINT;
+ALTER TABLE outbox ADD COLUMN secret_enc BYTEA;
+CREATE INDEX outbox_claimed ON outbox (claim_until) WHERE claimed_by IS NOT NULL;
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

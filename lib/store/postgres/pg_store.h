@@ -77,7 +77,11 @@ public:
     void update_outbox(const OutboxMessage& message) override;
     void for_each_outbox(const std::optional<std::string>& state, const std::optional<Instant>& due_by,
                          const std::function<bool(const OutboxMessage&)>& visit) override;
-    std::vector<OutboxMessage> pending_outbox_page(std::int64_t after_id, std::int64_t limit) override;
+    std::vector<OutboxHead> pending_outbox_heads(std::int64_t after_id, std::int64_t limit) override;
+    std::vector<OutboxMessage> claim_outbox(const std::vector<std::int64_t>& ids, const std::string& claimant,
+                                            Instant until) override;
+    void settle_outbox(const std::string& claimant, const std::vector<OutboxMessage>& messages,
+                       const std::vector<DeliveryOutcome>& outcomes, Instant at) override;
 
     void insert_case(const CaseRecord& record) override;
     std::optional<CaseRecord> find_case(const std::string& id) override;

@@ -246,7 +246,19 @@ CREATE TABLE token_challenges (
 ) STRICT;
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// v4: outbox claims. A deliverer claims the messages it hands to the sink (claimed_by, a
+// lease until claim_until) so concurrent deliverers never take one message twice; to_idx (the
+// recipient's blind index) keeps each recipient's messages in order without decrypting them;
+// secret_enc holds a one-time code sealed until its message is delivered (docs/notify.md).
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE outbox ADD COLUMN to_idx BLOB;
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+ALTER TABLE outbox ADD COLUMN claim_until INTEGER;
+ALTER TABLE outbox ADD COLUMN secret_enc BLOB;
+CREATE INDEX outbox_claimed ON outbox (claim_until) WHERE claimed_by IS NOT NULL;
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

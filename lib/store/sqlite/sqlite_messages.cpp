@@ -4,6 +4,8 @@
 #include "store/sqlite/sqlite_guard.h"
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
+
 namespace kunlun {
 
 std::vector<unsigned char> SqliteStore::phone_index(const std::string& e164) { return index_of("customers.phone", e164); }
@@ -93,11 +95,30 @@ OtpSendStats SqliteStore::otp_sends(const std::string& customer_id, const std::s
     });
 }
 
+namespace {
+
+constexpr const char* kOutboxColumns =
+    "id, customer_id, to_enc, template, params, text, created_at, state, attempts, next_attempt_at, last_error, "
+    "sent_at, secret_enc, claimed_by, claim_until";
+
+// A JSON array of ids, for `id IN (SELECT value FROM json_each(?))`: one statement per page.
+std::string id_array(const std::vector<std::int64_t>& ids) {
+    std::string out = "[";
+    for (auto id : ids) {
+        if (out.size() > 1) out += ',';
+        out += std::to_string(id);
+    }
+    return out + "]";
+}
+
+}  // namespace
+
 std::int64_t SqliteStore::enqueue(const OutboxMessage& m) {
     return guarded(path_, [&] {
         auto& q = prepared(
             "INSERT INTO outbox (customer_id, to_enc, template, params, text, created_at, state, attempts, "
-            "next_attempt_at, last_error, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "next_attempt_at, last_error, sent_at, to_idx, secret_enc, claimed_by, claim_until) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         q.bind(1, m.customer_id);
         bind_blob(q, 2, seal("outbox.to", m.customer_id, m.to));
         q.bind(3, m.template_name);
@@ -109,6 +130,18 @@ std::int64_t SqliteStore::enqueue(const OutboxMessage& m) {
         q.bind(9, seconds_of(m.next_attempt_at));
         q.bind(10, m.last_error);
         bind_optional_time(q, 11, m.sent_at);
+        bind_blob(q, 12, phone_index(m.to));
+        if (m.secret_params.empty() || m.state != "pending") {
+            q.bind(13);
+        } else {
+            bind_blob(q, 13, seal("outbox.secret", m.customer_id, m.secret_params));
+        }
+        if (m.claimed_by.empty()) {
+            q.bind(14);
+        } else {
+            q.bind(14, m.claimed_by);
+        }
+        bind_optional_time(q, 15, m.claimed_by.empty() ? std::nullopt : m.claim_until);
         q.exec();
         return static_cast<std::int64_t>(db_->getLastInsertRowid());
     });
@@ -142,15 +175,16 @@ OutboxMessage SqliteStore::read_outbox_row(SQLite::Statement& q) {
     m.next_attempt_at = instant_of(q.getColumn(9).getInt64());
     m.last_error = q.getColumn(10).getString();
     m.sent_at = optional_time(q.getColumn(11));
+    if (!q.getColumn(12).isNull()) m.secret_params = open_column("outbox.secret", m.customer_id, q.getColumn(12));
+    if (!q.getColumn(13).isNull()) m.claimed_by = q.getColumn(13).getString();
+    m.claim_until = optional_time(q.getColumn(14));
     return m;
 }
 
 void SqliteStore::for_each_outbox(const std::optional<std::string>& state, const std::optional<Instant>& due_by,
                                   const std::function<bool(const OutboxMessage&)>& visit) {
     guarded(path_, [&] {
-        std::string sql =
-            "SELECT id, customer_id, to_enc, template, params, text, created_at, state, attempts, next_attempt_at, "
-            "last_error, sent_at FROM outbox WHERE 1 = 1";
+        std::string sql = std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE 1 = 1";
         if (state) sql += " AND state = :state";
         if (due_by) sql += " AND next_attempt_at <= :due";
         sql += " ORDER BY id";
@@ -164,16 +198,87 @@ void SqliteStore::for_each_outbox(const std::optional<std::string>& state, const
     });
 }
 
-std::vector<OutboxMessage> SqliteStore::pending_outbox_page(std::int64_t after_id, std::int64_t limit) {
+std::vector<OutboxHead> SqliteStore::pending_outbox_heads(std::int64_t after_id, std::int64_t limit) {
     return guarded(path_, [&] {
-        std::vector<OutboxMessage> out;
+        std::vector<OutboxHead> out;
         auto& q = prepared(
-            "SELECT id, customer_id, to_enc, template, params, text, created_at, state, attempts, next_attempt_at, "
-            "last_error, sent_at FROM outbox WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?");
+            "SELECT id, to_idx, next_attempt_at, claimed_by, claim_until, customer_id, to_enc FROM outbox "
+            "WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?");
         q.bind(1, static_cast<std::int64_t>(after_id));
         q.bind(2, static_cast<std::int64_t>(limit));
-        while (q.executeStep()) out.push_back(read_outbox_row(q));
+        while (q.executeStep()) {
+            OutboxHead h;
+            h.id = q.getColumn(0).getInt64();
+            if (q.getColumn(1).isNull()) {
+                // Queued before the recipient index existed (schema v3): index it from the sealed number.
+                h.recipient = phone_index(open_column("outbox.to", q.getColumn(5).getString(), q.getColumn(6)));
+            } else {
+                const auto* data = static_cast<const unsigned char*>(q.getColumn(1).getBlob());
+                h.recipient.assign(data, data + q.getColumn(1).getBytes());
+            }
+            h.next_attempt_at = instant_of(q.getColumn(2).getInt64());
+            if (!q.getColumn(3).isNull()) h.claimed_by = q.getColumn(3).getString();
+            h.claim_until = optional_time(q.getColumn(4));
+            out.push_back(std::move(h));
+        }
         return out;
+    });
+}
+
+std::vector<OutboxMessage> SqliteStore::claim_outbox(const std::vector<std::int64_t>& ids, const std::string& claimant,
+                                                     Instant until) {
+    return guarded(path_, [&] {
+        std::vector<OutboxMessage> out;
+        if (ids.empty()) return out;
+        auto& q = prepared(
+            "UPDATE outbox SET claimed_by = ?, claim_until = ? "
+            "WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?)) RETURNING "
+            "id, customer_id, to_enc, template, params, text, created_at, state, attempts, next_attempt_at, "
+            "last_error, sent_at, secret_enc, claimed_by, claim_until");
+        q.bind(1, claimant);
+        q.bind(2, seconds_of(until));
+        q.bind(3, id_array(ids));
+        while (q.executeStep()) out.push_back(read_outbox_row(q));
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+        return out;
+    });
+}
+
+void SqliteStore::settle_outbox(const std::string& claimant, const std::vector<OutboxMessage>& messages,
+                                const std::vector<DeliveryOutcome>& outcomes, Instant at) {
+    guarded(path_, [&] {
+        std::vector<std::int64_t> sent;
+        for (std::size_t i = 0; i < messages.size(); ++i) {
+            if (outcomes.at(i) == DeliveryOutcome::sent) {
+                sent.push_back(messages[i].id);
+                continue;
+            }
+            const auto& m = messages[i];
+            auto& q = prepared(
+                "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, claimed_by = NULL, "
+                "claim_until = NULL, secret_enc = CASE WHEN ? = 'pending' THEN secret_enc END "
+                "WHERE id = ? AND claimed_by = ?");
+            std::string state = outcomes[i] == DeliveryOutcome::dead ? "dead" : "pending";
+            q.bind(1, state);
+            q.bind(2, static_cast<std::int64_t>(m.attempts));
+            q.bind(3, seconds_of(m.next_attempt_at));
+            q.bind(4, m.last_error);
+            q.bind(5, state);
+            q.bind(6, static_cast<std::int64_t>(m.id));
+            q.bind(7, claimant);
+            q.exec();
+        }
+        if (!sent.empty()) {
+            auto& q = prepared(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '', "
+                "claimed_by = NULL, claim_until = NULL, secret_enc = NULL "
+                "WHERE claimed_by = ? AND id IN (SELECT value FROM json_each(?))");
+            q.bind(1, seconds_of(at));
+            q.bind(2, claimant);
+            q.bind(3, id_array(sent));
+            q.exec();
+        }
+        return 0;
     });
 }
 
