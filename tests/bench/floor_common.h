@@ -111,6 +111,20 @@ public:
         return out;
     }
 
+    // The plaintext of nonce || ciphertext || tag; dies on a wrong tag.
+    std::string open(const Bytes& sealed, std::string_view aad) {
+        if (sealed.size() < 28) die("sealed field too short");
+        std::string out(sealed.size() - 28, '\0');
+        int len = 0;
+        EVP_DecryptInit_ex2(ctx_, EVP_aes_256_gcm(), key_.data(), sealed.data(), nullptr);
+        EVP_DecryptUpdate(ctx_, nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()), static_cast<int>(aad.size()));
+        EVP_DecryptUpdate(ctx_, reinterpret_cast<unsigned char*>(out.data()), &len, sealed.data() + 12,
+                          static_cast<int>(out.size()));
+        EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_SET_TAG, 16, const_cast<unsigned char*>(sealed.data() + sealed.size() - 16));
+        if (EVP_DecryptFinal_ex(ctx_, nullptr, &len) != 1) die("AES-256-GCM tag mismatch");
+        return out;
+    }
+
 private:
     Bytes key_;
     EVP_CIPHER_CTX* ctx_;
