@@ -179,6 +179,35 @@ def test_a_signal_stops_delivery_after_the_page_in_flight(k):
         expect_eq(len(f.read().splitlines()), progress["sent"], "the program got exactly what counts as sent")
 
 
+def test_a_claim_of_another_host_waits_for_its_lease(k):
+    ids = queued_messages(k, 30, 60)
+    held = ids[:5]
+    until = int(time.time()) + 4
+    with k.db() as db:
+        for mid in held:
+            db.execute(f"UPDATE outbox SET claimed_by = 'another-host/4242/1/ab', claim_until = {until} WHERE id = {mid}")
+        recipients = db.execute(f"SELECT count(DISTINCT to_idx) FROM outbox WHERE id IN ({','.join(map(str, held))})"
+                                ).fetchone()[0]
+    k.ok("notify", "dispatch", op="alice", now=NOW)
+    pending = outbox_ids(k, "pending")
+    expect(set(held) <= set(pending), "messages another host holds are left to it while its lease lasts")
+    expect(len(pending) >= len(held), f"and so are the later messages of their {recipients} recipients")
+    sent_first = {line["id"] for line in sink_lines(k)}
+    expect(not sent_first & set(held), "none of them was handed over")
+    time.sleep(max(0.0, until - time.time()) + 1.1)
+    k.ok("notify", "dispatch", op="alice", now=NOW)
+    expect_eq(outbox_ids(k, "pending"), [], "once the lease ran out the next deliverer took them over")
+    lines = sink_lines(k)
+    expect_eq(sorted(line["id"] for line in lines), sorted(ids), "every message once")
+    expect_order_per_recipient(lines)
+
+
+def test_a_lease_shorter_than_the_sink_time_limit_is_refused(k):
+    queued_messages(k, 5, 5)
+    casekit.configure(k, AUTO, sink="exec:/bin/true", notify="claim_lease_seconds = 12\nexec_timeout_seconds = 10\n")
+    expect_error(k.run("notify", "dispatch", op="alice", now=NOW), 78, "config", "claim_lease_seconds")
+
+
 def mount_small_tmpfs(path, size="512k"):
     if os.geteuid() != 0 or shutil.which("mount") is None:
         return False
