@@ -66,15 +66,59 @@ void seal_into(std::span<const unsigned char, SecretKey::size> key,
 
 }  // namespace
 
+struct FieldCipher::Keyed {
+    CipherCtxPtr seal;
+    CipherCtxPtr open;
+};
+
 FieldCipher::FieldCipher(std::span<const unsigned char, SecretKey::size> key) noexcept
     : key_(key) {}
+
+FieldCipher::~FieldCipher() = default;
+
+FieldCipher::Keyed& FieldCipher::keyed() const {
+    if (!keyed_) {
+        auto k = std::make_unique<Keyed>();
+        k->seal.reset(checked(EVP_CIPHER_CTX_new(), "creating a cipher context"));
+        k->open.reset(checked(EVP_CIPHER_CTX_new(), "creating a cipher context"));
+        check(EVP_EncryptInit_ex2(k->seal.get(), aes256gcm_cipher(), key_.reveal().data(), nullptr, nullptr),
+              "AES-256-GCM init");
+        check(EVP_DecryptInit_ex2(k->open.get(), aes256gcm_cipher(), key_.reveal().data(), nullptr, nullptr),
+              "AES-256-GCM init");
+        keyed_ = std::move(k);
+    }
+    return *keyed_;
+}
 
 std::vector<unsigned char> FieldCipher::seal(std::string_view plaintext,
                                              std::string_view associated_data) const {
     std::array<unsigned char, gcm_nonce_size> nonce{};
     random_bytes(nonce);
-    std::vector<unsigned char> sealed;
-    seal_into(key_.reveal(), nonce, bytes_of(plaintext), bytes_of(associated_data), sealed);
+    const auto plain = bytes_of(plaintext);
+    const auto aad = bytes_of(associated_data);
+    std::vector<unsigned char> sealed(gcm_nonce_size + plain.size() + gcm_tag_size);
+    std::copy(nonce.begin(), nonce.end(), sealed.begin());
+    std::lock_guard lock(mutex_);
+    EVP_CIPHER_CTX* ctx = keyed().seal.get();
+    // The key stays expanded in the context; only the nonce is new.
+    check(EVP_EncryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr), "AES-256-GCM init");
+    int written = 0;
+    if (!aad.empty()) {
+        check(EVP_EncryptUpdate(ctx, nullptr, &written, aad.data(), evp_length(aad.size())),
+              "AES-256-GCM associated data");
+    }
+    unsigned char* out = sealed.data() + gcm_nonce_size;
+    written = 0;
+    if (!plain.empty()) {
+        check(EVP_EncryptUpdate(ctx, out, &written, plain.data(), evp_length(plain.size())), "AES-256-GCM encrypt");
+    }
+    int tail = 0;
+    check(EVP_EncryptFinal_ex(ctx, out + written, &tail), "AES-256-GCM final");
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, out + plain.size(), gcm_tag_size),
+        OSSL_PARAM_construct_end(),
+    };
+    check(EVP_CIPHER_CTX_get_params(ctx, params), "AES-256-GCM tag");
     return sealed;
 }
 
@@ -88,21 +132,20 @@ std::string FieldCipher::open(std::span<const unsigned char> sealed,
         sealed.subspan(gcm_nonce_size, sealed.size() - gcm_nonce_size - gcm_tag_size);
     const auto tag = sealed.last<gcm_tag_size>();
 
-    const CipherCtxPtr ctx{checked(EVP_CIPHER_CTX_new(), "creating a cipher context")};
-    check(EVP_DecryptInit_ex2(ctx.get(), aes256gcm_cipher(), key_.reveal().data(), nonce.data(),
-                              nullptr),
-          "AES-256-GCM init");
+    std::lock_guard lock(mutex_);
+    EVP_CIPHER_CTX* ctx = keyed().open.get();
+    check(EVP_DecryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr), "AES-256-GCM init");
     int written = 0;
     if (!associated_data.empty()) {
         const auto aad = bytes_of(associated_data);
-        check(EVP_DecryptUpdate(ctx.get(), nullptr, &written, aad.data(), evp_length(aad.size())),
+        check(EVP_DecryptUpdate(ctx, nullptr, &written, aad.data(), evp_length(aad.size())),
               "AES-256-GCM associated data");
     }
     std::string plaintext(ciphertext.size(), '\0');
     auto* out = reinterpret_cast<unsigned char*>(plaintext.data());
     written = 0;
     if (!ciphertext.empty()) {
-        check(EVP_DecryptUpdate(ctx.get(), out, &written, ciphertext.data(),
+        check(EVP_DecryptUpdate(ctx, out, &written, ciphertext.data(),
                                 evp_length(ciphertext.size())),
               "AES-256-GCM decrypt");
     }
@@ -112,9 +155,9 @@ std::string FieldCipher::open(std::span<const unsigned char> sealed,
                                           const_cast<unsigned char*>(tag.data()), tag.size()),
         OSSL_PARAM_construct_end(),
     };
-    check(EVP_CIPHER_CTX_set_params(ctx.get(), params), "AES-256-GCM set tag");
+    check(EVP_CIPHER_CTX_set_params(ctx, params), "AES-256-GCM set tag");
     int tail = 0;
-    if (EVP_DecryptFinal_ex(ctx.get(), out + written, &tail) != 1) {
+    if (EVP_DecryptFinal_ex(ctx, out + written, &tail) != 1) {
         // Unauthenticated plaintext must not outlive the failure.
         OPENSSL_cleanse(plaintext.data(), plaintext.size());
         fail_corrupt();

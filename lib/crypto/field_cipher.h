@@ -10,6 +10,8 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,8 +36,18 @@ public:
     [[nodiscard]] std::string open(std::span<const unsigned char> sealed,
                                    std::string_view associated_data) const;
 
+    ~FieldCipher();
+    FieldCipher(const FieldCipher&) = delete;
+    FieldCipher& operator=(const FieldCipher&) = delete;
+
 private:
     SecretKey key_;
+    // Cipher contexts keyed once and reused for every field (a context per field expanded the
+    // key again each time); guarded, so one FieldCipher may be shared across threads.
+    struct Keyed;
+    mutable std::mutex mutex_;
+    mutable std::unique_ptr<Keyed> keyed_;
+    Keyed& keyed() const;
 };
 
 // AES-256-GCM with a caller-chosen nonce, giving the same layout as FieldCipher::seal. Only

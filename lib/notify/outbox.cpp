@@ -116,7 +116,7 @@ nlohmann::json retry_dead(Context& ctx, std::optional<std::int64_t> id) {
     return run_write(ctx, "notify retry", "", [&] {
         ctx.require_role({Role::operator_, Role::admin}, "notify retry");
         std::vector<OutboxMessage> dead;
-        // Dead letters come from the (state, next_attempt_at, id) index; only a refusal
+        // Dead letters come from the (state, id) index; only a refusal
         // walks the whole outbox to tell an unknown id from a message that is not dead.
         ctx.store->for_each_outbox(std::string("dead"), std::nullopt, [&](const OutboxMessage& m) {
             if (!id || m.id == *id) dead.push_back(m);

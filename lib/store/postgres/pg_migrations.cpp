@@ -269,6 +269,7 @@ ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
 ALTER TABLE outbox ADD COLUMN claim_until BIGINT;
 ALTER TABLE outbox ADD COLUMN secret_enc BYTEA;
 CREATE INDEX outbox_claimed ON outbox (claim_until) WHERE claimed_by IS NOT NULL;
+DROP INDEX outbox_due;
 )sql";
 
 constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
