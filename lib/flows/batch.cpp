@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 
@@ -133,15 +134,13 @@ private:
     std::string decide(CaseRecord& c) {
         ++counts_.checked;
         if (ctx_.now > c.expires_at) {
-            apply_expiry(ctx_, c);
+            apply_expiry(ctx_, c, customer_of(c));
             ++counts_.expired;
             return record(c, "expired", "");
         }
-        // Read once for the checks and the decision, without the devices and second factors
-        // neither looks at.
-        auto customer = ctx_.store->find_customer(c.customer_id, Store::CustomerParts::row_and_accounts);
+        auto* customer = customer_of(c);
         std::string failure = failed_check(c, customer);
-        const CustomerRecord* known = customer ? &*customer : nullptr;
+        CustomerRecord* known = customer;
         if (!failure.empty()) {
             apply_rejection(ctx_, c, failure, "automated check failed", true, known);
             ++counts_.rejected;
@@ -150,6 +149,7 @@ private:
         ++counts_.passed;
         // Four eyes holds for the batch too: a case its own operator submitted waits for a person.
         if (ctx_.settings().batch_auto_approve && c.submitted_by != ctx_.operator_name) {
+            // Updates the chunk's copy of the customer too: a later case of theirs sees the change.
             apply_approval(ctx_, c, "all automated checks passed", true, known);
             ++counts_.approved;
             return record(c, "approved", "");
@@ -157,9 +157,37 @@ private:
         return record(c, "checked", "");
     }
 
+    // The case's customer as this chunk read them (without the devices and second factors no
+    // check looks at), with what this chunk's approvals changed; null when they no longer exist.
+    CustomerRecord* customer_of(const CaseRecord& c) {
+        auto it = chunk_customers_.find(c.customer_id);
+        return it == chunk_customers_.end() ? nullptr : &it->second;
+    }
+
+public:
+    // Reads what deciding a chunk needs in a few statements, not a few per case: its
+    // customers with their accounts, and its cases' materials.
+    void read_chunk(const std::vector<CaseRecord>& chunk) {
+        chunk_customers_.clear();
+        std::vector<std::string> customers, cases;
+        for (const auto& c : chunk) {
+            customers.push_back(c.customer_id);
+            cases.push_back(c.id);
+        }
+        std::sort(customers.begin(), customers.end());
+        customers.erase(std::unique(customers.begin(), customers.end()), customers.end());
+        for (auto& customer : ctx_.store->find_customers(customers, Store::CustomerParts::row_and_accounts)) {
+            auto id = customer.id;
+            chunk_customers_.emplace(std::move(id), std::move(customer));
+        }
+        chunk_materials_ = ctx_.store->materials_of_cases(cases);
+    }
+
+private:
+
     // The reason code of the first failing check, or empty when every check passes.
-    std::string failed_check(const CaseRecord& c, const std::optional<CustomerRecord>& customer) {
-        if (!customer || customer->status != "active") return "other";
+    std::string failed_check(const CaseRecord& c, const CustomerRecord* customer) {
+        if (customer == nullptr || customer->status != "active") return "other";
         if (c.kind == "change-phone") {
             auto owner = ctx_.store->customer_with_phone(c.staged_phone);
             if (owner && *owner != c.customer_id) return "duplicate";  // the new number was taken meanwhile
@@ -169,11 +197,13 @@ private:
             checks["identity_ref"] != identity_ref(ctx_, *customer)) {
             return "identity-mismatch";
         }
-        for (const auto& m : ctx_.store->case_materials(c.id)) {
-            if (materials_.size() >= kMaterialCacheSize) materials_.clear();  // memory stays flat
-            auto it = materials_.find(m.sha256);
-            if (it == materials_.end()) it = materials_.emplace(m.sha256, material_intact(ctx_, m)).first;
-            if (!it->second) return "materials-unclear";
+        if (auto materials = chunk_materials_.find(c.id); materials != chunk_materials_.end()) {
+            for (const auto& m : materials->second) {
+                if (materials_.size() >= kMaterialCacheSize) materials_.clear();  // memory stays flat
+                auto it = materials_.find(m.sha256);
+                if (it == materials_.end()) it = materials_.emplace(m.sha256, material_intact(ctx_, m)).first;
+                if (!it->second) return "materials-unclear";
+            }
         }
         if (!c.staged_secret_enc.empty()) {
             Secret staged = open_staged_secret(ctx_, c);
@@ -219,6 +249,9 @@ private:
     // sha256 → intact: materials shared by many cases are hashed once, in a bounded cache.
     static constexpr std::size_t kMaterialCacheSize = 4096;
     std::map<std::string, bool> materials_;
+    // What read_chunk read for the chunk in hand.
+    std::map<std::string, CustomerRecord> chunk_customers_;
+    std::map<std::string, std::vector<MaterialRecord>> chunk_materials_;
     std::ofstream report_;
 };
 
@@ -255,6 +288,7 @@ BatchResult run_batch(Context& ctx, const BatchOptions& options) {
                 });
             }
             if (chunk.empty()) return false;
+            run.read_chunk(chunk);
             for (auto& c : chunk) run.process(c);
             if (worker) {
                 worker->beat();

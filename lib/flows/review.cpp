@@ -90,10 +90,12 @@ std::string reason_text(const std::string& code) {
     return std::string(kReasons.back().text);
 }
 
-void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool automatic, const CustomerRecord* known) {
-    auto customer = customer_of(ctx, c, known);
-    auto recipients = result_recipients(c, customer);
-    if (!customer) fail(Exit::not_found, "not-found", "case {}: customer {} no longer exists", c.id, c.customer_id);
+void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool automatic, CustomerRecord* known) {
+    std::optional<CustomerRecord> read;
+    if (known == nullptr) read = ctx.store->find_customer(c.customer_id);
+    auto recipients = result_recipients(c, known != nullptr ? std::optional<CustomerRecord>(*known) : read);
+    CustomerRecord* customer = known != nullptr ? known : read ? &*read : nullptr;
+    if (customer == nullptr) fail(Exit::not_found, "not-found", "case {}: customer {} no longer exists", c.id, c.customer_id);
     if (c.kind == "reset-login") {
         auto& login = customer->login;
         login.hash = c.staged_hash;
@@ -125,6 +127,8 @@ void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool a
         }
         ctx.store->update_phone(c.customer_id, c.staged_phone, ctx.now);
         notify_phone_changed(ctx, c.customer_id, customer->phone, c.staged_phone);
+        customer->phone = c.staged_phone;
+        customer->phone_changed_at = ctx.now;
     } else {
         fail(Exit::internal, "internal", "case {}: unknown kind {}", c.id, c.kind);
     }
@@ -143,8 +147,8 @@ void apply_rejection(Context& ctx, CaseRecord& c, const std::string& reason, con
               {{"case", c.id}, {"kind", c.kind}, {"reason", reason}, {"auto", automatic}});
 }
 
-void apply_expiry(Context& ctx, CaseRecord& c) {
-    auto recipients = result_recipients(c, customer_of(ctx, c, nullptr));
+void apply_expiry(Context& ctx, CaseRecord& c, const CustomerRecord* known) {
+    auto recipients = result_recipients(c, customer_of(ctx, c, known));
     close_case(ctx, c, "expired", "", "", true);
     notify_result(ctx, c, "case_expired", {{"days", ctx.settings().review_expire_business_days}}, recipients);
     ctx.audit("review expire", c.customer_id, "ok", {{"case", c.id}, {"kind", c.kind}});

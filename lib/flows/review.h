@@ -18,10 +18,12 @@ nlohmann::json reject_case(Context& ctx, const std::string& case_id, const std::
 // Building blocks shared with the batch; each runs inside the caller's write transaction.
 // `customer` is the case's customer as this transaction has already read it (the batch reads
 // it once for its checks); null: read it here.
+// apply_approval updates `customer` in place to what the approval made of them, so a caller
+// holding it for later cases of the same customer (the batch's chunk) stays true.
 void apply_approval(Context& ctx, CaseRecord& c, const std::string& note, bool automatic,
-                    const CustomerRecord* customer = nullptr);
+                    CustomerRecord* customer = nullptr);
 void apply_rejection(Context& ctx, CaseRecord& c, const std::string& reason, const std::string& note, bool automatic,
                      const CustomerRecord* customer = nullptr);
-void apply_expiry(Context& ctx, CaseRecord& c);
+void apply_expiry(Context& ctx, CaseRecord& c, const CustomerRecord* customer = nullptr);
 
 }  // namespace kunlun

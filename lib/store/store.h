@@ -6,6 +6,7 @@
 #include "store/records.h"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +82,10 @@ public:
     enum class CustomerParts { all, row_and_accounts };
     virtual std::optional<CustomerRecord> find_customer(const std::string& id, CustomerParts parts) = 0;
     std::optional<CustomerRecord> find_customer(const std::string& id) { return find_customer(id, CustomerParts::all); }
+    // The customers of `ids` that exist, in id order, read as find_customer reads them but in a
+    // few statements whatever their number (and, on PostgreSQL, locked in id order like it):
+    // the review batch reads a chunk's customers at once.
+    virtual std::vector<CustomerRecord> find_customers(const std::vector<std::string>& ids, CustomerParts parts) = 0;
     virtual bool customer_exists(const std::string& id) = 0;
     virtual std::optional<std::string> customer_with_phone(const std::string& e164) = 0;
     virtual std::optional<std::string> customer_with_account(const std::string& number) = 0;
@@ -154,6 +159,9 @@ public:
     virtual void for_each_case(const CaseFilter& filter, const std::function<bool(const CaseRecord&)>& visit) = 0;
 
     virtual std::vector<MaterialRecord> case_materials(const std::string& case_id) = 0;
+    // The materials of each of `case_ids` that has any, in one statement (a batch chunk's).
+    virtual std::map<std::string, std::vector<MaterialRecord>> materials_of_cases(
+        const std::vector<std::string>& case_ids) = 0;
     virtual std::int64_t count_cases(const CaseFilter& filter) = 0;
 
     // --- the review batch's workers (rows in the store, not files) ---

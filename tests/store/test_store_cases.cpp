@@ -253,3 +253,31 @@ STORE_TEST("batch worker rows register, renew and release by pid and host") {
     store->release_batch_lock(100, "host-a");
     CHECK(store->batch_workers().empty());
 }
+
+STORE_TEST("the materials of a set of cases are read at once") {
+    KUNLUN_REQUIRE_BACKEND(TestType);
+    TestType b;
+    auto store = open_migrated(b);
+    insert_cases<TestType>(*store, 3);
+    auto bare = sample_case("K9999", 1772600000);
+    bare.materials.clear();
+    {
+        Transaction tx(*store, Transaction::Kind::write);
+        store->insert_case(bare);
+        tx.commit();
+    }
+    auto by_case = store->materials_of_cases({"K0002", "K0000", "K9999", "K404"});
+    REQUIRE(by_case.size() == 2);  // cases without materials, and unknown ones, are absent
+    REQUIRE(by_case["K0000"].size() == 2);
+    CHECK(by_case["K0000"][0].role == "id-back");  // by role, as case_materials
+    CHECK(by_case["K0000"][1].sha256 == std::string(64, 'a'));
+    CHECK(by_case["K0000"][1].size == 10);
+    auto one = store->case_materials("K0002");
+    REQUIRE(by_case["K0002"].size() == one.size());
+    for (std::size_t i = 0; i < one.size(); ++i) {
+        CHECK(by_case["K0002"][i].role == one[i].role);
+        CHECK(by_case["K0002"][i].sha256 == one[i].sha256);
+        CHECK(by_case["K0002"][i].media == one[i].media);
+    }
+    CHECK(store->materials_of_cases({}).empty());
+}

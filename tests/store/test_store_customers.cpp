@@ -312,3 +312,34 @@ STORE_TEST("a sealed value copied into another customer's row does not open") {
     auto e = error_of([&] { static_cast<void>(reopened->find_customer("C000002")); });
     CHECK(e.slug() == "store-corrupt");
 }
+
+STORE_TEST("a set of customers is read at once, as find_customer reads each") {
+    KUNLUN_REQUIRE_BACKEND(TestType);
+    TestType b;
+    auto store = open_migrated(b);
+    insert(*store, sample_customer());
+    insert(*store, plain_customer("C000002", "+8613900002222"));
+    insert(*store, plain_customer("C000003", "+8613900003333"));
+    Transaction tx(*store, Transaction::Kind::write);
+    auto some = store->find_customers({"C000003", "C000001", "C404"}, Store::CustomerParts::row_and_accounts);
+    REQUIRE(some.size() == 2);  // in id order; an unknown id is simply absent
+    CHECK(some[0].id == "C000001");
+    CHECK(some[1].id == "C000003");
+    auto one = store->find_customer("C000001", Store::CustomerParts::row_and_accounts);
+    REQUIRE(one);
+    CHECK(some[0].phone == one->phone);
+    CHECK(some[0].id_number == one->id_number);
+    CHECK(some[0].login.hash == one->login.hash);
+    REQUIRE(some[0].accounts.size() == 2);
+    CHECK(some[0].accounts[0].number == "6222020200000000014");  // in the customer's own order
+    CHECK(some[0].accounts[1].number == "6217000000000000046");
+    CHECK(some[0].accounts[1].txn_locked_at == at(1772420400));
+    CHECK(some[0].devices.empty());  // row and accounts only
+    CHECK(some[1].accounts.empty());
+    auto all = store->find_customers({"C000001"}, Store::CustomerParts::all);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].devices.size() == 2);
+    CHECK(all[0].accounts.size() == 2);
+    CHECK(store->find_customers({}, Store::CustomerParts::all).empty());
+    tx.commit();
+}

@@ -108,6 +108,18 @@ std::optional<CaseRecord> PgStore::find_case(const std::string& id) {
     return c;
 }
 
+std::map<std::string, std::vector<MaterialRecord>> PgStore::materials_of_cases(const std::vector<std::string>& case_ids) {
+    std::map<std::string, std::vector<MaterialRecord>> out;
+    if (case_ids.empty()) return out;
+    auto rows = db_->run("SELECT case_id, role, sha256, media, size FROM case_materials WHERE case_id = ANY($1::text[]) "
+                         "ORDER BY case_id, role",
+                         pg::Params().text(pg::text_array(case_ids)));
+    for (int i = 0; i < rows.size(); ++i) {
+        out[rows.text(i, 0)].push_back({rows.text(i, 1), rows.text(i, 2), rows.text(i, 3), rows.integer(i, 4)});
+    }
+    return out;
+}
+
 std::vector<std::string> PgStore::pending_cases_of(const std::string& customer_id, const std::string& kind) {
     auto rows = db_->run("SELECT id FROM cases WHERE customer_id = $1 AND kind = $2 AND state = 'pending' ORDER BY id",
                          pg::Params().text(customer_id).text(kind));

@@ -41,6 +41,10 @@ private:
     std::vector<int> formats_;
 };
 
+// A PostgreSQL array literal of text values ({"a","b"}), for `= ANY($n::text[])`: a set of
+// keys as one parameter.
+std::string text_array(const std::vector<std::string>& values);
+
 // A query's rows, read by position. Owns the PGresult.
 class Rows {
 public:

@@ -4,6 +4,8 @@
 #include "store/sqlite/sqlite_guard.h"
 #include "store/sqlite/sqlite_store.h"
 
+#include <nlohmann/json.hpp>
+
 namespace kunlun {
 namespace {
 
@@ -129,6 +131,23 @@ std::vector<MaterialRecord> SqliteStore::case_materials(const std::string& case_
         while (qm.executeStep()) {
             out.push_back({qm.getColumn(0).getString(), qm.getColumn(1).getString(), qm.getColumn(2).getString(),
                            qm.getColumn(3).getInt64()});
+        }
+        return out;
+    });
+}
+
+std::map<std::string, std::vector<MaterialRecord>> SqliteStore::materials_of_cases(
+    const std::vector<std::string>& case_ids) {
+    return guarded(path_, [&] {
+        std::map<std::string, std::vector<MaterialRecord>> out;
+        if (case_ids.empty()) return out;
+        auto& qm = prepared(
+            "SELECT case_id, role, sha256, media, size FROM case_materials "
+            "WHERE case_id IN (SELECT value FROM json_each(?)) ORDER BY case_id, role");
+        qm.bind(1, nlohmann::json(case_ids).dump());
+        while (qm.executeStep()) {
+            out[qm.getColumn(0).getString()].push_back({qm.getColumn(1).getString(), qm.getColumn(2).getString(),
+                                                        qm.getColumn(3).getString(), qm.getColumn(4).getInt64()});
         }
         return out;
     });

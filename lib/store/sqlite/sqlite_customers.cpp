@@ -6,6 +6,10 @@
 #include "store/sqlite/sqlite_guard.h"
 #include "store/sqlite/sqlite_store.h"
 
+#include <nlohmann/json.hpp>
+
+#include <map>
+
 namespace kunlun {
 namespace {
 
@@ -152,6 +156,46 @@ std::optional<CustomerRecord> SqliteStore::find_customer(const std::string& id, 
         q.reset();
         load_customer_children(c, parts);
         return c;
+    });
+}
+
+std::vector<CustomerRecord> SqliteStore::find_customers(const std::vector<std::string>& ids, CustomerParts parts) {
+    return guarded(path_, [&] {
+        std::vector<CustomerRecord> out;
+        if (ids.empty()) return out;
+        const std::string list = nlohmann::json(ids).dump();
+        static const std::string sql = std::string("SELECT ") + kCustomerColumns +
+                                       " FROM customers WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id";
+        auto& q = prepared(sql.c_str());
+        q.bind(1, list);
+        std::map<std::string, std::size_t> at;
+        while (q.executeStep()) {
+            out.push_back(read_customer_row(q));
+            at[out.back().id] = out.size() - 1;
+        }
+        auto& acc = prepared(
+            "SELECT customer_id, number_enc, class, txn_hash, txn_failures, txn_locked_at FROM accounts "
+            "WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY customer_id, position");
+        acc.bind(1, list);
+        while (acc.executeStep()) {
+            auto it = at.find(acc.getColumn(0).getString());
+            if (it == at.end()) continue;
+            auto& c = out[it->second];
+            AccountRecord a;
+            a.number = open_column("accounts.number", c.id, acc.getColumn(1));
+            a.account_class = acc.getColumn(2).getString();
+            a.txn_hash = acc.getColumn(3).getString();
+            a.txn_failures = acc.getColumn(4).getInt64();
+            a.txn_locked_at = optional_time(acc.getColumn(5));
+            c.accounts.push_back(std::move(a));
+        }
+        if (parts == CustomerParts::all) {
+            for (auto& c : out) {
+                c.accounts.clear();
+                load_customer_children(c, parts);
+            }
+        }
+        return out;
     });
 }
 

@@ -45,6 +45,7 @@ public:
 
     using Store::find_customer;
     std::optional<CustomerRecord> find_customer(const std::string& id, CustomerParts parts) override;
+    std::vector<CustomerRecord> find_customers(const std::vector<std::string>& ids, CustomerParts parts) override;
     bool customer_exists(const std::string& id) override;
     std::optional<std::string> customer_with_phone(const std::string& e164) override;
     std::optional<std::string> customer_with_account(const std::string& number) override;
@@ -96,6 +97,7 @@ public:
     void for_each_case(const CaseFilter& filter, const std::function<bool(const CaseRecord&)>& visit) override;
 
     std::vector<MaterialRecord> case_materials(const std::string& case_id) override;
+    std::map<std::string, std::vector<MaterialRecord>> materials_of_cases(const std::vector<std::string>& case_ids) override;
     std::int64_t count_cases(const CaseFilter& filter) override;
     bool shared_batch_runs() const override { return false; }
     std::vector<BatchLockHolder> batch_workers() override;
