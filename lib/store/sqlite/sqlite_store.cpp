@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace kunlun {
 [[noreturn]] void translate_sqlite_error(const SQLite::Exception& e, const std::filesystem::path& path) {
     switch (e.getErrorCode() & 0xff) {
@@ -154,18 +156,22 @@ std::vector<unsigned char> SqliteStore::index_of(std::string_view column, std::s
 
 void SqliteStore::begin_write() {
     release_statements();
+    forget_pending();
     guarded(path_, [&] { return db_->exec("BEGIN IMMEDIATE"); });
 }
 void SqliteStore::begin_read() {
     release_statements();
+    forget_pending();
     guarded(path_, [&] { return db_->exec("BEGIN DEFERRED"); });
 }
 void SqliteStore::commit() {
+    flush_audit();
     release_statements();
     guarded(path_, [&] { return db_->exec("COMMIT"); });
 }
 void SqliteStore::rollback() noexcept {
     release_statements();
+    forget_pending();
     try {
         if (!db_->getHandle() || sqlite3_get_autocommit(db_->getHandle()) != 0) return;
         db_->exec("ROLLBACK");
@@ -222,7 +228,62 @@ bool SqliteStore::remove_operator(const std::string& name) {
 
 // --- audit ---
 
+namespace {
+
+std::string audit_insert_sql(std::size_t rows) {
+    std::string sql = "INSERT INTO audit (seq, at_real, at_effective, operator, command, customer, outcome, details, mac) "
+                      "VALUES (?,?,?,?,?,?,?,?,?)";
+    for (std::size_t i = 1; i < rows; ++i) sql += ",(?,?,?,?,?,?,?,?,?)";
+    return sql;
+}
+
+}  // namespace
+
+bool SqliteStore::in_transaction() const { return db_ && sqlite3_get_autocommit(db_->getHandle()) == 0; }
+
+void SqliteStore::forget_pending() noexcept {
+    pending_audit_.clear();
+    audit_tail_.reset();
+}
+
+void SqliteStore::flush_audit() {
+    if (pending_audit_.empty()) return;
+    constexpr std::size_t kRows = 100;  // 900 parameters a statement, well under SQLite's limit
+    guarded(path_, [&] {
+        for (std::size_t from = 0; from < pending_audit_.size(); from += kRows) {
+            std::size_t n = std::min(kRows, pending_audit_.size() - from);
+            // Full groups reuse one cached statement; a shorter last group is prepared for itself.
+            static const std::string full = audit_insert_sql(kRows);
+            std::optional<SQLite::Statement> tail;
+            SQLite::Statement* q = nullptr;
+            if (n == kRows) {
+                q = &prepared(full.c_str());
+            } else {
+                tail.emplace(*db_, audit_insert_sql(n));
+                q = &*tail;
+            }
+            int k = 0;
+            for (std::size_t i = from; i < from + n; ++i) {
+                const auto& e = pending_audit_[i];
+                q->bind(++k, static_cast<std::int64_t>(e.seq));
+                q->bind(++k, static_cast<std::int64_t>(e.at_real.time_since_epoch().count()));
+                q->bind(++k, static_cast<std::int64_t>(e.at_effective.time_since_epoch().count()));
+                q->bind(++k, e.operator_name);
+                q->bind(++k, e.command);
+                q->bind(++k, e.customer);
+                q->bind(++k, e.outcome);
+                q->bind(++k, e.details);
+                q->bind(++k, e.mac.data(), static_cast<int>(e.mac.size()));
+            }
+            q->exec();
+        }
+        return 0;
+    });
+    pending_audit_.clear();
+}
+
 AuditHead SqliteStore::audit_head() {
+    if (audit_tail_) return *audit_tail_;
     return guarded(path_, [&] {
         AuditHead head;
         auto& q = prepared("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1");
@@ -239,6 +300,11 @@ void SqliteStore::append_audit(const AuditDraft& draft) {
     // Called inside the command's write transaction, which holds SQLite's write lock: the
     // head read here is still the head when the entry is inserted.
     AuditEntry entry = chain_audit_entry(keys(), audit_head(), draft);
+    if (in_transaction()) {
+        audit_tail_ = AuditHead{entry.seq, entry.mac};
+        pending_audit_.push_back(std::move(entry));
+        return;
+    }
     guarded(path_, [&] {
         auto& q = prepared(
             "INSERT INTO audit (seq, at_real, at_effective, operator, command, customer, outcome, details, mac) "
@@ -258,6 +324,7 @@ void SqliteStore::append_audit(const AuditDraft& draft) {
 
 void SqliteStore::for_each_audit(const std::optional<std::string>& customer,
                                  const std::function<bool(const AuditEntry&)>& visit) {
+    flush_audit();
     guarded(path_, [&] {
         const char* sql = customer
             ? "SELECT seq, at_real, at_effective, operator, command, customer, outcome, details, mac "

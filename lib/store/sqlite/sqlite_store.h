@@ -127,10 +127,19 @@ private:
     OutboxMessage read_outbox_row(SQLite::Statement& row);
     void load_customer_children(CustomerRecord& customer, CustomerParts parts = CustomerParts::all);
 
+    // A write transaction's audit entries are chained as they come and inserted together
+    // (many rows a statement) before anything reads the audit log and at commit: a batch
+    // chunk's thousand entries are ten statements, not a thousand.
+    [[nodiscard]] bool in_transaction() const;
+    void flush_audit();
+    void forget_pending() noexcept;
+
     std::filesystem::path path_;
     std::unique_ptr<SQLite::Database> db_;
     std::map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
     std::optional<StoreKeys> keys_;
+    std::vector<AuditEntry> pending_audit_;
+    std::optional<AuditHead> audit_tail_;  // the head after the pending entries
 };
 
 }  // namespace kunlun
