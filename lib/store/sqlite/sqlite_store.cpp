@@ -99,6 +99,9 @@ std::int64_t SqliteStore::latest_schema_version() const {
 }
 
 std::vector<std::int64_t> SqliteStore::migrate() {
+    // A cached statement still stepping (the meta reads of the open) would hold the schema,
+    // and a migration that drops or rewrites it would fail as "locked".
+    release_statements();
     return guarded(path_, [&] {
         std::vector<std::int64_t> applied;
         SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
